@@ -1,0 +1,12 @@
+//! Passwords and tokens.
+//!
+//! - [`PasswordHasher`]: argon2id (OWASP defaults: m = 19 MiB, t = 2, p = 1)
+//!   on a bounded slice of the blocking pool, never on the async runtime.
+//! - [`TokenIssuer`]: HS256 JWTs with a required `exp` and a random `jti`
+//!   that logout revokes.
+
+mod password_hasher;
+mod token_issuer;
+
+pub use password_hasher::{HasherConfig, HasherStats, HashingError, PasswordHasher};
+pub use token_issuer::{Principal, TokenConfig, TokenIssuer};

@@ -1,0 +1,216 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use tokio::sync::Semaphore;
+
+use crate::domain::Password;
+
+/// argon2id parameters and how many hashes may run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HasherConfig {
+    /// Memory cost in KiB (OWASP: 19,456 = 19 MiB).
+    pub memory_kib: u32,
+    /// Passes over memory (OWASP: 2).
+    pub iterations: u32,
+    /// Lanes (OWASP: 1).
+    pub parallelism: u32,
+    /// Most hashes running at once; more wait their turn. Defaults to the
+    /// number of cores, since each hash keeps one core busy.
+    pub max_concurrent: usize,
+}
+
+impl Default for HasherConfig {
+    fn default() -> Self {
+        Self {
+            memory_kib: Params::DEFAULT_M_COST,
+            iterations: Params::DEFAULT_T_COST,
+            parallelism: Params::DEFAULT_P_COST,
+            max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+impl HasherConfig {
+    /// The cheapest parameters argon2 allows. For tests only: far too weak
+    /// for real passwords.
+    pub fn insecure_fast_for_tests() -> Self {
+        Self {
+            memory_kib: Params::MIN_M_COST.max(8),
+            iterations: 1,
+            parallelism: 1,
+            ..Self::default()
+        }
+    }
+}
+
+/// Why hashing or verification could not run.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum HashingError {
+    /// The parameters are outside argon2's limits.
+    #[error("invalid password-hash parameters: {0}")]
+    InvalidParameters(String),
+    /// argon2 failed, or the hashing task was lost.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+/// Figures about the hashing pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HasherStats {
+    /// Hashes or verifications running now.
+    pub running: usize,
+    /// Callers waiting for a slot.
+    pub waiting: u64,
+    /// Slots (`max_concurrent`).
+    pub capacity: usize,
+    /// Hashes and verifications completed.
+    pub completed: u64,
+    /// Total time spent hashing, in microseconds.
+    pub busy_micros: u64,
+}
+
+/// Hashes and verifies passwords with argon2id, off the async runtime.
+#[derive(Debug, Clone)]
+pub struct PasswordHasher {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    argon2: Argon2<'static>,
+    config: HasherConfig,
+    slots: Semaphore,
+    /// A hash of a random password, verified against when the user is
+    /// unknown so that unknown users cost the same time as known ones.
+    dummy_hash: String,
+    waiting: AtomicU64,
+    completed: AtomicU64,
+    busy_micros: AtomicU64,
+}
+
+impl PasswordHasher {
+    /// Builds a hasher; computes the dummy hash (one hash's time) on the
+    /// blocking pool.
+    pub async fn new(config: HasherConfig) -> Result<Self, HashingError> {
+        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
+            .map_err(|e| HashingError::InvalidParameters(e.to_string()))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let for_dummy = argon2.clone();
+        let dummy_hash = tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            let random = SaltString::generate(&mut OsRng);
+            for_dummy
+                .hash_password(random.as_str().as_bytes(), &salt)
+                .map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| HashingError::Failed(e.to_string()))?
+        .map_err(|e| HashingError::Failed(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                argon2,
+                config,
+                slots: Semaphore::new(config.max_concurrent.max(1)),
+                dummy_hash,
+                waiting: AtomicU64::new(0),
+                completed: AtomicU64::new(0),
+                busy_micros: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The parameters in use.
+    pub fn config(&self) -> HasherConfig {
+        self.inner.config
+    }
+
+    /// Hashes a password into a PHC string (`$argon2id$v=19$m=...`).
+    pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
+        let password = password.clone();
+        self.run(move |argon2| {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2
+                .hash_password(password.expose().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| HashingError::Failed(e.to_string()))
+        })
+        .await
+    }
+
+    /// Whether `password` matches `phc`. With `phc` `None` (unknown user) it
+    /// verifies against the dummy hash, taking the same time, and returns
+    /// `false`. The parameters come from the PHC string, so hashes made with
+    /// older parameters still verify.
+    pub async fn verify(&self, password: &Password, phc: Option<String>) -> Result<bool, HashingError> {
+        let password = password.clone();
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| self.inner.dummy_hash.clone());
+        self.run(move |argon2| {
+            let parsed = PasswordHash::new(&phc)
+                .map_err(|e| HashingError::Failed(format!("stored hash is not a PHC string: {e}")))?;
+            let matches = argon2
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok();
+            Ok(known && matches)
+        })
+        .await
+    }
+
+    /// Verifies a password with nobody's hash, for a username that cannot
+    /// exist; takes one hash's time and returns `false`.
+    pub async fn verify_dummy(&self, password: &str) -> Result<bool, HashingError> {
+        let dummy = self.inner.dummy_hash.clone();
+        let password = password.to_owned();
+        self.run(move |argon2| {
+            if let Ok(parsed) = PasswordHash::new(&dummy) {
+                let _ = argon2.verify_password(password.as_bytes(), &parsed);
+            }
+            Ok(false)
+        })
+        .await
+    }
+
+    /// Pool figures for metrics.
+    pub fn stats(&self) -> HasherStats {
+        let capacity = self.inner.config.max_concurrent.max(1);
+        HasherStats {
+            running: capacity - self.inner.slots.available_permits(),
+            waiting: self.inner.waiting.load(Ordering::Relaxed),
+            capacity,
+            completed: self.inner.completed.load(Ordering::Relaxed),
+            busy_micros: self.inner.busy_micros.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a slot is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Argon2<'static>) -> Result<T, HashingError> + Send + 'static,
+    ) -> Result<T, HashingError> {
+        self.inner.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = self.inner.slots.acquire().await;
+        self.inner.waiting.fetch_sub(1, Ordering::Relaxed);
+        let _permit = permit.map_err(|e| HashingError::Failed(e.to_string()))?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let result = work(&inner.argon2);
+            inner.completed.fetch_add(1, Ordering::Relaxed);
+            inner
+                .busy_micros
+                .fetch_add(duration_micros(started.elapsed()), Ordering::Relaxed);
+            result
+        })
+        .await
+        .map_err(|e| HashingError::Failed(e.to_string()))?
+    }
+}
+
+fn duration_micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}

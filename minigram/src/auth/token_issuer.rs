@@ -1,0 +1,169 @@
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore as _;
+use secrecy::{ExposeSecret, SecretSlice};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::UserId;
+use crate::error::AuthError;
+
+/// Token settings.
+#[derive(Debug, Clone)]
+pub struct TokenConfig {
+    /// The HS256 signing secret (at least 32 bytes). `None`: generate one on
+    /// first start and keep it in the store, so restarts and every instance
+    /// sharing the store accept the same tokens.
+    pub secret: Option<SecretSlice<u8>>,
+    /// How long a token is valid.
+    pub ttl: Duration,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            ttl: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// The token's unique id (`jti`), what logout revokes.
+    pub token_id: String,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    exp: i64,
+    iat: i64,
+    jti: String,
+}
+
+/// Signs and checks HS256 tokens.
+#[derive(Clone)]
+pub struct TokenIssuer {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenIssuer")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The length of generated secrets.
+pub(crate) const GENERATED_SECRET_BYTES: usize = 32;
+
+impl TokenIssuer {
+    /// An issuer signing with `secret`.
+    pub fn new(secret: &SecretSlice<u8>, ttl: Duration) -> Self {
+        let bytes = secret.expose_secret();
+        // Only HS256 is accepted: this also refuses `alg: none` and any
+        // algorithm-confusion attempt.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.leeway = 0;
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            ttl,
+        }
+    }
+
+    /// A fresh random secret.
+    pub(crate) fn generate_secret() -> Vec<u8> {
+        let mut secret = vec![0u8; GENERATED_SECRET_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        secret
+    }
+
+    /// Signs a token for `user` valid for the configured time.
+    pub fn issue(&self, user: UserId) -> Result<(String, Principal), AuthError> {
+        self.issue_at(user, Utc::now())
+    }
+
+    /// Signs a token as if issued at `now` (tests use a past `now` to make
+    /// expired tokens).
+    pub fn issue_at(&self, user: UserId, now: DateTime<Utc>) -> Result<(String, Principal), AuthError> {
+        let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
+        let expires_at = now + ttl;
+        let mut jti = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut jti);
+        let claims = Claims {
+            sub: user.to_string(),
+            exp: expires_at.timestamp(),
+            iat: now.timestamp(),
+            jti: hex::encode(jti),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AuthError::InvalidToken {
+                reason: format!("could not sign: {e}"),
+            })?;
+        Ok((
+            token,
+            Principal {
+                user_id: user,
+                token_id: claims.jti,
+                expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or(expires_at),
+            },
+        ))
+    }
+
+    /// Checks signature, algorithm and expiry. Does not check revocation
+    /// (that needs the store; see `Minigram::authenticate`).
+    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                other => AuthError::InvalidToken {
+                    reason: describe(other),
+                },
+            }
+        })?;
+        let claims = data.claims;
+        let user_id = UserId::parse(&claims.sub).map_err(|_| AuthError::InvalidToken {
+            reason: "the subject is not a user id".into(),
+        })?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or_else(|| AuthError::InvalidToken {
+            reason: "the expiry is out of range".into(),
+        })?;
+        if claims.jti.is_empty() {
+            return Err(AuthError::InvalidToken {
+                reason: "the token has no id".into(),
+            });
+        }
+        Ok(Principal {
+            user_id,
+            token_id: claims.jti,
+            expires_at,
+        })
+    }
+}
+
+fn describe(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::InvalidSignature => "bad signature".into(),
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => "algorithm not accepted".into(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("missing claim {claim}"),
+        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            "malformed".into()
+        }
+        _ => "not accepted".into(),
+    }
+}

@@ -1,0 +1,27 @@
+use crate::auth::HashingError;
+use crate::error::StoreError;
+use crate::media::MediaError;
+
+/// Why a [`Minigram`](crate::Minigram) could not be built.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No store was given.
+    #[error("building minigram failed: no store was configured (call .store(...))")]
+    MissingStore,
+    /// No media store was given.
+    #[error("building minigram failed: no media store was configured (call .media(...))")]
+    MissingMedia,
+    /// The token secret is too short.
+    #[error("building minigram failed: the token secret must be at least 32 bytes, got {0}")]
+    WeakSecret(usize),
+    /// The password hasher could not start.
+    #[error("building minigram failed: {0}")]
+    Hashing(#[from] HashingError),
+    /// The store failed while loading settings.
+    #[error("building minigram failed: {0}")]
+    Store(#[from] StoreError),
+    /// The media store could not be opened.
+    #[error("building minigram failed: {0}")]
+    Media(#[from] MediaError),
+}

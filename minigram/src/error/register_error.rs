@@ -1,0 +1,20 @@
+use super::StoreError;
+use crate::auth::HashingError;
+
+/// Why a registration failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// Another account has this username (compared case-insensitively).
+    #[error("registration failed: the username is already taken")]
+    UsernameTaken,
+    /// Another account has this email (compared case-insensitively).
+    #[error("registration failed: the email is already registered")]
+    EmailTaken,
+    /// The password could not be hashed.
+    #[error("registration failed: {0}")]
+    Hashing(#[from] HashingError),
+    /// The store failed.
+    #[error("registration failed: {0}")]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,267 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{PasswordHasher, Principal, TokenIssuer};
+use crate::domain::{
+    Caption, Email, FeedPage, PageRequest, Password, Photo, PhotoId, PhotoView, Profile, UserId,
+    Username,
+};
+use crate::error::{
+    AuthError, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
+    StoreError,
+};
+use crate::feed::FeedStrategy;
+use crate::media::MediaStore;
+use crate::minigram_builder::MinigramBuilder;
+use crate::session::Session;
+use crate::store::{NewPhoto, NewUser, Store};
+
+/// The social-photo engine: the operations applications call.
+///
+/// Cheap to clone (every part is shared), so one instance can serve a whole
+/// server. Built with [`Minigram::builder`].
+#[derive(Debug, Clone)]
+pub struct Minigram {
+    store: Arc<dyn Store>,
+    media: Arc<dyn MediaStore>,
+    hasher: PasswordHasher,
+    tokens: TokenIssuer,
+    feed: FeedStrategy,
+}
+
+/// The current time at the precision stores keep (milliseconds).
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+impl Minigram {
+    /// Starts a builder.
+    pub fn builder() -> MinigramBuilder {
+        MinigramBuilder::default()
+    }
+
+    pub(crate) fn from_parts(
+        store: Arc<dyn Store>,
+        media: Arc<dyn MediaStore>,
+        hasher: PasswordHasher,
+        tokens: TokenIssuer,
+        feed: FeedStrategy,
+    ) -> Self {
+        Self {
+            store,
+            media,
+            hasher,
+            tokens,
+            feed,
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The media store underneath.
+    pub fn media(&self) -> &Arc<dyn MediaStore> {
+        &self.media
+    }
+
+    /// The password hasher (for its parameters and pool figures).
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    /// The token issuer.
+    pub fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    /// The home-feed strategy.
+    pub fn feed_strategy(&self) -> FeedStrategy {
+        self.feed
+    }
+
+    /// Creates an account and signs it in.
+    ///
+    /// A taken username is reported before the password is hashed; the store
+    /// still decides races, so of concurrent registrations of one username
+    /// exactly one succeeds.
+    #[tracing::instrument(skip_all, fields(username = %username))]
+    pub async fn register(
+        &self,
+        username: Username,
+        email: Email,
+        password: Password,
+    ) -> Result<Session, RegisterError> {
+        if self.store.credentials(&username).await?.is_some() {
+            return Err(RegisterError::UsernameTaken);
+        }
+        let password_hash = self.hasher.hash(&password).await?;
+        let user = self
+            .store
+            .create_user(NewUser {
+                username,
+                email,
+                password_hash,
+                created_at: now(),
+            })
+            .await?;
+        let (token, principal) = self
+            .tokens
+            .issue(user.id)
+            .map_err(|e| StoreError::Unavailable {
+                reason: e.to_string(),
+            })?;
+        Ok(Session {
+            user,
+            token,
+            expires_at: principal.expires_at,
+        })
+    }
+
+    /// Signs in with a username and password as typed.
+    ///
+    /// Input that could never be valid (a malformed username, a too-short
+    /// password) is simply wrong credentials. Unknown user and wrong password
+    /// give the same error after the same work (a hash verification), so
+    /// neither the answer nor its timing reveals who exists.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, LoginError> {
+        let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
+        else {
+            self.hasher.verify_dummy(password).await?;
+            return Err(LoginError::InvalidCredentials);
+        };
+        let credentials = self.store.credentials(&username).await?;
+        let phc = credentials.as_ref().map(|c| c.password_hash.clone());
+        let matches = self.hasher.verify(&password, phc).await?;
+        let Some(credentials) = credentials.filter(|_| matches) else {
+            return Err(LoginError::InvalidCredentials);
+        };
+        let (token, principal) =
+            self.tokens
+                .issue(credentials.user.id)
+                .map_err(|e| StoreError::Unavailable {
+                    reason: e.to_string(),
+                })?;
+        Ok(Session {
+            user: credentials.user,
+            token,
+            expires_at: principal.expires_at,
+        })
+    }
+
+    /// Checks a bearer token: signature, algorithm, expiry and revocation.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
+        let principal = self.tokens.verify(token)?;
+        if self.store.is_token_revoked(&principal.token_id).await? {
+            return Err(AuthError::Revoked);
+        }
+        Ok(principal)
+    }
+
+    /// Revokes a token so it stops working everywhere the store is shared.
+    /// Logging out with a revoked token succeeds (idempotent).
+    pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
+        let principal = self.tokens.verify(token)?;
+        self.store
+            .revoke_token(&principal.token_id, principal.expires_at)
+            .await?;
+        Ok(())
+    }
+
+    /// Checks and stores the image bytes, then records the photo.
+    #[tracing::instrument(skip(self, caption, bytes), fields(bytes = bytes.len()))]
+    pub async fn post_photo(
+        &self,
+        author: UserId,
+        caption: Caption,
+        bytes: Vec<u8>,
+    ) -> Result<Photo, PostPhotoError> {
+        if self.store.user(author).await?.is_none() {
+            return Err(PostPhotoError::AuthorNotFound(author));
+        }
+        let media = self.media.put(bytes).await?;
+        self.store
+            .create_photo(NewPhoto {
+                author,
+                caption,
+                media,
+                created_at: now(),
+            })
+            .await
+    }
+
+    /// One photo as `viewer` sees it.
+    pub async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<PhotoView, ReadError> {
+        self.store
+            .photo(id, viewer)
+            .await?
+            .ok_or(ReadError::PhotoNotFound(id))
+    }
+
+    /// `user` likes `photo`; returns the like count. Idempotent.
+    pub async fn like(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
+        self.store.like(user, photo).await
+    }
+
+    /// `user` stops liking `photo`; returns the like count. Idempotent.
+    pub async fn unlike(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
+        self.store.unlike(user, photo).await
+    }
+
+    /// `follower` follows `followee`. Idempotent; following oneself is refused.
+    pub async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
+        if follower == followee {
+            return Err(FollowError::SelfFollow);
+        }
+        self.store.follow(follower, followee).await
+    }
+
+    /// `follower` stops following `followee`. Idempotent.
+    pub async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
+        if follower == followee {
+            return Err(FollowError::SelfFollow);
+        }
+        self.store.unfollow(follower, followee).await
+    }
+
+    /// The viewer's home feed: their own photos and those of everyone they
+    /// follow, newest first.
+    pub async fn home_feed(&self, viewer: UserId, page: PageRequest) -> Result<FeedPage, ReadError> {
+        Ok(self.feed.home_feed(self.store.as_ref(), viewer, page).await?)
+    }
+
+    /// Everyone's photos, newest first.
+    pub async fn global_feed(&self, viewer: UserId, page: PageRequest) -> Result<FeedPage, ReadError> {
+        Ok(self.store.global_photos(viewer, page).await?)
+    }
+
+    /// One user's photos, newest first. An unknown user is `UserNotFound`.
+    pub async fn user_photos(
+        &self,
+        author: UserId,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, ReadError> {
+        if self.store.user(author).await?.is_none() {
+            return Err(ReadError::UserNotFound(author));
+        }
+        Ok(self.store.photos_by_authors(&[author], viewer, page).await?)
+    }
+
+    /// A user's profile as `viewer` sees it.
+    pub async fn profile(&self, user: UserId, viewer: UserId) -> Result<Profile, ReadError> {
+        self.store
+            .profile(user, viewer)
+            .await?
+            .ok_or(ReadError::UserNotFound(user))
+    }
+
+    /// Flushes and closes the store. Call before exiting.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        self.store.close().await
+    }
+}

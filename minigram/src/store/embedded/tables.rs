@@ -1,0 +1,53 @@
+//! The redb tables and what each one indexes.
+//!
+//! Every operation is a point lookup or a range scan on one of these keys, so
+//! each costs O(log n) or O(log n + page). Ids are `u64`; tuple keys sort by
+//! their first element, then the second.
+
+use redb::TableDefinition;
+
+/// Store-wide settings (schema version, token secret): name → bytes.
+pub(super) const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// user id → encoded `UserRecord`.
+pub(super) const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+/// lower-cased username → user id (case-insensitive uniqueness).
+pub(super) const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
+/// normalised email → user id.
+pub(super) const EMAILS: TableDefinition<&str, u64> = TableDefinition::new("emails");
+/// photo id → encoded `PhotoRecord`.
+pub(super) const PHOTOS: TableDefinition<u64, &[u8]> = TableDefinition::new("photos");
+/// (author, photo) → (): a user's photos in id order, for feeds.
+pub(super) const PHOTOS_BY_USER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("photos_by_user");
+/// (photo, user) → (): who likes a photo.
+pub(super) const LIKES_BY_PHOTO: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("likes_by_photo");
+/// (user, photo) → (): what a user likes (answers "liked by viewer").
+pub(super) const LIKES_BY_USER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("likes_by_user");
+/// photo id → number of likes. Invariant: equals the number of
+/// `LIKES_BY_PHOTO` entries for the photo (both change in one transaction).
+pub(super) const LIKE_COUNTS: TableDefinition<u64, u64> = TableDefinition::new("like_counts");
+/// (follower, followee) → (): whom a user follows.
+pub(super) const FOLLOWS: TableDefinition<(u64, u64), ()> = TableDefinition::new("follows");
+/// (followee, follower) → (): who follows a user.
+pub(super) const FOLLOWERS: TableDefinition<(u64, u64), ()> = TableDefinition::new("followers");
+/// (user, counter) → value, counters being the `COUNT_*` constants.
+/// Invariant: each equals the size of the range it counts, kept in the same
+/// transaction as the change.
+pub(super) const USER_COUNTS: TableDefinition<(u64, u8), u64> = TableDefinition::new("user_counts");
+/// token id → expiry (ms since epoch) of revoked tokens.
+pub(super) const REVOKED_TOKENS: TableDefinition<&str, i64> =
+    TableDefinition::new("revoked_tokens");
+
+/// `USER_COUNTS` counter: followers.
+pub(super) const COUNT_FOLLOWERS: u8 = 0;
+/// `USER_COUNTS` counter: followees.
+pub(super) const COUNT_FOLLOWING: u8 = 1;
+/// `USER_COUNTS` counter: photos posted.
+pub(super) const COUNT_PHOTOS: u8 = 2;
+
+/// Settings key holding the schema version of the tables above.
+pub(super) const SCHEMA_VERSION_KEY: &str = "minigram.schema_version";
+/// The schema this release uses.
+pub(super) const SCHEMA_VERSION: u8 = 1;

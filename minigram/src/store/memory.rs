@@ -1,0 +1,294 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Credentials, NewPhoto, NewUser, Store, from_millis, to_millis};
+use crate::domain::{
+    FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
+};
+use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+
+/// The reference store: plain collections behind one mutex.
+///
+/// Written to be obviously right rather than fast (feeds scan every photo);
+/// the property tests use it as the oracle for the other stores. Not durable.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    users: BTreeMap<UserId, Credentials>,
+    user_by_username: HashMap<String, UserId>,
+    user_by_email: HashMap<String, UserId>,
+    photos: BTreeMap<PhotoId, Photo>,
+    /// (photo, user) pairs.
+    likes: BTreeSet<(PhotoId, UserId)>,
+    /// (follower, followee) pairs.
+    follows: BTreeSet<(UserId, UserId)>,
+    revoked_tokens: HashMap<String, DateTime<Utc>>,
+    settings: HashMap<String, Vec<u8>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated
+        // in a way later calls care about, so a poisoned lock is used as is.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn view(&self, photo: &Photo, viewer: UserId) -> PhotoView {
+        PhotoView {
+            photo: photo.clone(),
+            liked_by_viewer: self.likes.contains(&(photo.id, viewer)),
+        }
+    }
+
+    fn page<'a>(
+        &self,
+        photos: impl Iterator<Item = &'a Photo>,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> FeedPage {
+        let candidates = photos
+            .filter(|p| page.admits(p.id))
+            .take(page.limit.get() + 1)
+            .map(|p| self.view(p, viewer))
+            .collect();
+        FeedPage::from_candidates(candidates, page.limit)
+    }
+
+    fn next_id(last: Option<u64>) -> u64 {
+        last.map_or(1, |id| id + 1)
+    }
+
+    fn set_like(&mut self, user: UserId, photo: PhotoId, liked: bool) -> Result<u64, LikeError> {
+        if !self.users.contains_key(&user) {
+            return Err(LikeError::UserNotFound(user));
+        }
+        if !self.photos.contains_key(&photo) {
+            return Err(LikeError::PhotoNotFound(photo));
+        }
+        if liked {
+            self.likes.insert((photo, user));
+        } else {
+            self.likes.remove(&(photo, user));
+        }
+        let count = self.likes.range((photo, UserId::MIN)..=(photo, UserId::MAX)).count() as u64;
+        if let Some(p) = self.photos.get_mut(&photo) {
+            p.like_count = count;
+        }
+        Ok(count)
+    }
+
+    fn set_follow(
+        &mut self,
+        follower: UserId,
+        followee: UserId,
+        following: bool,
+    ) -> Result<(), FollowError> {
+        if follower == followee {
+            return Err(FollowError::SelfFollow);
+        }
+        for id in [follower, followee] {
+            if !self.users.contains_key(&id) {
+                return Err(FollowError::UserNotFound(id));
+            }
+        }
+        if following {
+            self.follows.insert((follower, followee));
+        } else {
+            self.follows.remove(&(follower, followee));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn create_user(&self, new: NewUser) -> Result<User, RegisterError> {
+        let mut state = self.lock();
+        if state.user_by_username.contains_key(&new.username.key()) {
+            return Err(RegisterError::UsernameTaken);
+        }
+        if state.user_by_email.contains_key(new.email.as_str()) {
+            return Err(RegisterError::EmailTaken);
+        }
+        let id = UserId::new(State::next_id(state.users.keys().last().map(|id| id.get())))
+            .ok_or_else(|| StoreError::Unavailable {
+                reason: "user ids are exhausted".into(),
+            })?;
+        let user = User {
+            id,
+            username: new.username,
+            email: new.email,
+            created_at: from_millis(to_millis(new.created_at)),
+        };
+        state.user_by_username.insert(user.username.key(), id);
+        state.user_by_email.insert(user.email.as_str().to_owned(), id);
+        state.users.insert(
+            id,
+            Credentials {
+                user: user.clone(),
+                password_hash: new.password_hash,
+            },
+        );
+        Ok(user)
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get(&id).map(|c| c.user.clone()))
+    }
+
+    async fn credentials(&self, username: &Username) -> Result<Option<Credentials>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .user_by_username
+            .get(&username.key())
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
+    async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
+        let mut state = self.lock();
+        let author = state
+            .users
+            .get(&new.author)
+            .ok_or(PostPhotoError::AuthorNotFound(new.author))?
+            .user
+            .username
+            .clone();
+        let id = PhotoId::new(State::next_id(state.photos.keys().last().map(|id| id.get())))
+            .ok_or_else(|| StoreError::Unavailable {
+                reason: "photo ids are exhausted".into(),
+            })?;
+        let photo = Photo {
+            id,
+            author: new.author,
+            author_username: author,
+            caption: new.caption,
+            media_key: new.media.key,
+            content_type: new.media.content_type,
+            width: new.media.width,
+            height: new.media.height,
+            created_at: from_millis(to_millis(new.created_at)),
+            like_count: 0,
+        };
+        state.photos.insert(id, photo.clone());
+        Ok(photo)
+    }
+
+    async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {
+        let state = self.lock();
+        Ok(state.photos.get(&id).map(|p| state.view(p, viewer)))
+    }
+
+    async fn like(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
+        self.lock().set_like(user, photo, true)
+    }
+
+    async fn unlike(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
+        self.lock().set_like(user, photo, false)
+    }
+
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
+        self.lock().set_follow(follower, followee, true)
+    }
+
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
+        self.lock().set_follow(follower, followee, false)
+    }
+
+    async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError> {
+        let state = self.lock();
+        let Some(credentials) = state.users.get(&user) else {
+            return Ok(None);
+        };
+        Ok(Some(Profile {
+            user_id: user,
+            username: credentials.user.username.clone(),
+            followers: state.follows.iter().filter(|(_, f)| *f == user).count() as u64,
+            following: state.follows.iter().filter(|(f, _)| *f == user).count() as u64,
+            photos: state.photos.values().filter(|p| p.author == user).count() as u64,
+            followed_by_viewer: state.follows.contains(&(viewer, user)),
+        }))
+    }
+
+    async fn followees(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .lock()
+            .follows
+            .iter()
+            .filter(|(follower, _)| *follower == user)
+            .map(|(_, followee)| *followee)
+            .collect())
+    }
+
+    async fn photos_by_authors(
+        &self,
+        authors: &[UserId],
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let state = self.lock();
+        let photos = state
+            .photos
+            .values()
+            .rev()
+            .filter(|p| authors.contains(&p.author));
+        Ok(state.page(photos, viewer, page))
+    }
+
+    async fn global_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let state = self.lock();
+        Ok(state.page(state.photos.values().rev(), viewer, page))
+    }
+
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .revoked_tokens
+            .insert(token_id.to_owned(), expires_at);
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().revoked_tokens.contains_key(token_id))
+    }
+
+    async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        Ok(self
+            .lock()
+            .settings
+            .entry(key.to_owned())
+            .or_insert(default)
+            .clone())
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! The storage contract ([`Store`]) and its implementations.
+//!
+//! - [`MemoryStore`]: the reference model: simple, obviously right, used by
+//!   the property tests as the oracle.
+//! - [`EmbeddedStore`] (feature `embedded`, default): redb with one
+//!   group-committing writer.
+
+#[cfg(feature = "embedded")]
+pub mod embedded;
+mod memory;
+mod store_metric;
+
+#[cfg(feature = "embedded")]
+pub use embedded::{EmbeddedConfig, EmbeddedStore};
+pub use memory::MemoryStore;
+pub use store_metric::{MetricKind, StoreMetric};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Caption, Email, FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId,
+    Username,
+};
+use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::media::StoredMedia;
+
+/// An account to create. The password is already hashed (a PHC string).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The chosen username.
+    pub username: Username,
+    /// The normalised email.
+    pub email: Email,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// Creation time; stores keep millisecond precision.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A photo to record; its bytes are already in the media store.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// Who posts it.
+    pub author: UserId,
+    /// Its caption.
+    pub caption: Caption,
+    /// What the media store recorded.
+    pub media: StoredMedia,
+    /// Posting time; stores keep millisecond precision.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user with the password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// The storage contract every store keeps. The shared contract test suite
+/// (`tests/contract`) checks each rule against every implementation.
+///
+/// General rules:
+/// - **Durability and visibility**: when a write method returns `Ok`, the
+///   write is durable (as durable as the store can make it) and visible to
+///   every read that starts afterwards through the same store handle.
+/// - **Ids** are assigned in increasing order, starting at 1; a photo with a
+///   higher id is newer.
+/// - **Errors**: domain failures (a taken username, an unknown id) are the
+///   family error's specific variants; `StoreError` means the store itself
+///   failed and nothing was written by that call.
+/// - **Timestamps** are kept with millisecond precision.
+/// - **Pages** are newest first (descending photo id). A page holds at most
+///   `limit` items; `next_cursor` is `Some` exactly when older items exist.
+///   A page that follows a cursor holds only photos with ids below it, so
+///   paging never repeats or skips a photo that existed when the first page
+///   was read, however many photos are posted meanwhile.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// A short name for this store (`"memory"`, `"embedded"`), for reports.
+    fn kind(&self) -> &'static str;
+
+    /// Creates an account. Usernames and emails are unique
+    /// case-insensitively: a clash is `UsernameTaken` or `EmailTaken` (the
+    /// username is checked first) and creates nothing. Of many concurrent
+    /// registrations of one username, exactly one succeeds.
+    async fn create_user(&self, new: NewUser) -> Result<User, RegisterError>;
+
+    /// The account with this id, or `None`.
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// The account with this username (case-insensitively) and its password
+    /// hash, or `None`.
+    async fn credentials(&self, username: &Username) -> Result<Option<Credentials>, StoreError>;
+
+    /// Records a photo with a like count of 0. An unknown author is
+    /// `AuthorNotFound`.
+    async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError>;
+
+    /// The photo with this id as `viewer` sees it, or `None`.
+    async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError>;
+
+    /// Makes `user` like `photo` and returns the photo's like count.
+    /// Idempotent: liking twice counts once. Unknown photo is
+    /// `PhotoNotFound`, unknown user `UserNotFound`. The count always equals
+    /// the number of distinct likers.
+    async fn like(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError>;
+
+    /// Removes `user`'s like of `photo` and returns the photo's like count.
+    /// Idempotent: unliking a photo not liked changes nothing. Unknown ids as
+    /// for [`Store::like`].
+    async fn unlike(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError>;
+
+    /// Makes `follower` follow `followee`. Idempotent. Following oneself is
+    /// `SelfFollow`; an unknown user on either side is `UserNotFound`.
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError>;
+
+    /// Makes `follower` stop following `followee`. Idempotent; unknown users
+    /// and self as for [`Store::follow`].
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError>;
+
+    /// The profile of `user` as `viewer` sees it, or `None` for an unknown
+    /// user.
+    async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError>;
+
+    /// The users `user` follows, in ascending id order (empty for an unknown
+    /// user).
+    async fn followees(&self, user: UserId) -> Result<Vec<UserId>, StoreError>;
+
+    /// One page of the photos posted by any of `authors`, newest first, as
+    /// `viewer` sees them. Unknown authors contribute nothing. Cost is
+    /// O(authors × log n + page), not O(photos).
+    async fn photos_by_authors(
+        &self,
+        authors: &[UserId],
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError>;
+
+    /// One page of everyone's photos, newest first, as `viewer` sees them.
+    async fn global_photos(&self, viewer: UserId, page: PageRequest)
+    -> Result<FeedPage, StoreError>;
+
+    /// Records that the token with id `token_id` is revoked. Idempotent.
+    /// `expires_at` lets the store forget the revocation once the token
+    /// would have expired anyway.
+    async fn revoke_token(&self, token_id: &str, expires_at: DateTime<Utc>)
+    -> Result<(), StoreError>;
+
+    /// Whether the token with id `token_id` was revoked.
+    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
+
+    /// The setting `key`; when absent, stores `default` and returns it.
+    /// Atomic: concurrent callers all get the value that was stored first.
+    async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+
+    /// `Ok` when the store can serve reads and writes.
+    async fn health(&self) -> Result<(), StoreError>;
+
+    /// Figures about the store's inner workings (queue depth, batch sizes).
+    fn metrics(&self) -> Vec<StoreMetric> {
+        Vec::new()
+    }
+
+    /// Stops accepting writes, makes every acknowledged and queued write
+    /// durable, and releases the storage. Later calls fail with
+    /// `StoreError::Unavailable`. Idempotent.
+    async fn close(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch: the precision stores keep.
+pub(crate) fn to_millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+/// The inverse of [`to_millis`]; out-of-range values clamp to the epoch.
+pub(crate) fn from_millis(millis: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
