@@ -1,0 +1,82 @@
+use minigram::auth::HasherConfig;
+use minigram::store::{EmbeddedConfig, EmbeddedStore, MemoryStore};
+use minigram::{Caption, Email, Minigram, Password, Photo, Session, UserId, Username};
+use tempfile::TempDir;
+
+/// A fresh minigram over one backend, with helpers to make users and photos.
+pub struct Harness {
+    pub app: Minigram,
+    _dir: TempDir,
+}
+
+impl Harness {
+    pub async fn memory() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let app = Minigram::builder()
+            .store(MemoryStore::new())
+            .media_dir(dir.path().join("media"))
+            .unwrap()
+            .hasher(HasherConfig::insecure_fast_for_tests())
+            .build()
+            .await
+            .unwrap();
+        Self { app, _dir: dir }
+    }
+
+    pub async fn embedded() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
+            .await
+            .unwrap();
+        let app = Minigram::builder()
+            .store(store)
+            .media_dir(dir.path().join("media"))
+            .unwrap()
+            .hasher(HasherConfig::insecure_fast_for_tests())
+            .build()
+            .await
+            .unwrap();
+        Self { app, _dir: dir }
+    }
+
+    pub async fn close(&self) {
+        self.app.close().await.unwrap();
+    }
+
+    /// Registers `name` with a derived email and the password `password123`.
+    pub async fn register(&self, name: &str) -> Session {
+        self.app
+            .register(
+                Username::parse(name).unwrap(),
+                Email::parse(&format!("{name}@example.com")).unwrap(),
+                Password::parse("password123").unwrap(),
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn user(&self, name: &str) -> UserId {
+        self.register(name).await.user.id
+    }
+
+    /// Posts a `width`×1 PNG (distinct widths give distinct media keys).
+    pub async fn post(&self, author: UserId, caption: &str) -> Photo {
+        self.app
+            .post_photo(author, Caption::parse(caption).unwrap(), png(7, 5))
+            .await
+            .unwrap()
+    }
+}
+
+/// The smallest byte string that reads as a PNG of the given size: the
+/// signature and an IHDR chunk (the CRC is not checked by the detector).
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&13u32.to_be_bytes());
+    bytes.extend_from_slice(b"IHDR");
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0]);
+    bytes.extend_from_slice(&[0, 0, 0, 0]);
+    bytes
+}
