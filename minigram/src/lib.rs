@@ -4,15 +4,18 @@
 //! login, photo posts, likes, follows and a home feed, over one storage
 //! trait ([`Store`]) with interchangeable implementations.
 //!
-//! ```no_run
+//! ```
+//! use minigram::store::MemoryStore;
 //! use minigram::{Caption, Email, Minigram, PageRequest, Password, Username};
-//! use minigram::store::{EmbeddedConfig, EmbeddedStore};
 //!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let store = EmbeddedStore::open("minigram.redb", EmbeddedConfig::default()).await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let media_dir = tempfile::tempdir()?;
+//! // `EmbeddedStore::open("minigram.redb", Default::default())` for a
+//! // durable store; the memory store keeps this example self-contained.
 //! let app = Minigram::builder()
-//!     .store(store)
-//!     .media_dir("media")?
+//!     .store(MemoryStore::new())
+//!     .media_dir(media_dir.path())?
 //!     .build()
 //!     .await?;
 //!
@@ -24,8 +27,8 @@
 //!     )
 //!     .await?;
 //! let me = app.authenticate(&session.token).await?.user_id;
-//! let page = app.home_feed(me, PageRequest::default()).await?;
-//! assert!(page.items.is_empty());
+//! let feed = app.home_feed(me, PageRequest::default()).await?;
+//! assert!(feed.items.is_empty());
 //! # let _ = Caption::default();
 //! app.close().await?;
 //! # Ok(())
@@ -47,12 +50,12 @@ pub mod store;
 
 pub use build_error::BuildError;
 pub use domain::{
-    Caption, Cursor, Email, FeedPage, PageLimit, PageRequest, Password, Photo, PhotoId,
-    PhotoView, Profile, User, UserId, Username, ValidationError,
+    Caption, Cursor, Email, FeedPage, PageLimit, PageRequest, Password, Photo, PhotoId, PhotoView,
+    Profile, User, UserId, Username, ValidationError,
 };
 pub use error::{
-    AuthError, Error, FollowError, LikeError, LoginError, PostPhotoError, ReadError,
-    RegisterError, StoreError,
+    AuthError, Error, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
+    StoreError,
 };
 pub use minigram::Minigram;
 pub use minigram_builder::MinigramBuilder;

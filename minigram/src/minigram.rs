@@ -108,12 +108,12 @@ impl Minigram {
                 created_at: now(),
             })
             .await?;
-        let (token, principal) = self
-            .tokens
-            .issue(user.id)
-            .map_err(|e| StoreError::Unavailable {
-                reason: e.to_string(),
-            })?;
+        let (token, principal) =
+            self.tokens
+                .issue(user.id)
+                .map_err(|e| StoreError::Unavailable {
+                    reason: e.to_string(),
+                })?;
         Ok(Session {
             user,
             token,
@@ -230,12 +230,23 @@ impl Minigram {
 
     /// The viewer's home feed: their own photos and those of everyone they
     /// follow, newest first.
-    pub async fn home_feed(&self, viewer: UserId, page: PageRequest) -> Result<FeedPage, ReadError> {
-        Ok(self.feed.home_feed(self.store.as_ref(), viewer, page).await?)
+    pub async fn home_feed(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, ReadError> {
+        Ok(self
+            .feed
+            .home_feed(self.store.as_ref(), viewer, page)
+            .await?)
     }
 
     /// Everyone's photos, newest first.
-    pub async fn global_feed(&self, viewer: UserId, page: PageRequest) -> Result<FeedPage, ReadError> {
+    pub async fn global_feed(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, ReadError> {
         Ok(self.store.global_photos(viewer, page).await?)
     }
 
@@ -249,7 +260,10 @@ impl Minigram {
         if self.store.user(author).await?.is_none() {
             return Err(ReadError::UserNotFound(author));
         }
-        Ok(self.store.photos_by_authors(&[author], viewer, page).await?)
+        Ok(self
+            .store
+            .photos_by_authors(&[author], viewer, page)
+            .await?)
     }
 
     /// A user's profile as `viewer` sees it.

@@ -86,6 +86,8 @@ impl MinigramBuilder {
         };
         let tokens = TokenIssuer::new(&secret, self.tokens.ttl);
         let hasher = PasswordHasher::new(self.hasher).await?;
-        Ok(Minigram::from_parts(store, media, hasher, tokens, self.feed))
+        Ok(Minigram::from_parts(
+            store, media, hasher, tokens, self.feed,
+        ))
     }
 }

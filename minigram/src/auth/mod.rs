@@ -1,8 +1,8 @@
 //! Passwords and tokens.
 //!
-//! - [`PasswordHasher`]: argon2id (OWASP defaults: m = 19 MiB, t = 2, p = 1)
+//! - [`PasswordHasher`] runs argon2id (OWASP defaults: m = 19 MiB, t = 2, p = 1)
 //!   on a bounded slice of the blocking pool, never on the async runtime.
-//! - [`TokenIssuer`]: HS256 JWTs with a required `exp` and a random `jti`
+//! - [`TokenIssuer`] signs HS256 JWTs with a required `exp` and a random `jti`
 //!   that logout revokes.
 
 mod password_hasher;

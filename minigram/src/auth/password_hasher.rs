@@ -97,8 +97,13 @@ impl PasswordHasher {
     /// Builds a hasher; computes the dummy hash (one hash's time) on the
     /// blocking pool.
     pub async fn new(config: HasherConfig) -> Result<Self, HashingError> {
-        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
-            .map_err(|e| HashingError::InvalidParameters(e.to_string()))?;
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| HashingError::InvalidParameters(e.to_string()))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let for_dummy = argon2.clone();
         let dummy_hash = tokio::task::spawn_blocking(move || {
@@ -146,13 +151,18 @@ impl PasswordHasher {
     /// verifies against the dummy hash, taking the same time, and returns
     /// `false`. The parameters come from the PHC string, so hashes made with
     /// older parameters still verify.
-    pub async fn verify(&self, password: &Password, phc: Option<String>) -> Result<bool, HashingError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        phc: Option<String>,
+    ) -> Result<bool, HashingError> {
         let password = password.clone();
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.inner.dummy_hash.clone());
         self.run(move |argon2| {
-            let parsed = PasswordHash::new(&phc)
-                .map_err(|e| HashingError::Failed(format!("stored hash is not a PHC string: {e}")))?;
+            let parsed = PasswordHash::new(&phc).map_err(|e| {
+                HashingError::Failed(format!("stored hash is not a PHC string: {e}"))
+            })?;
             let matches = argon2
                 .verify_password(password.expose().as_bytes(), &parsed)
                 .is_ok();

@@ -100,7 +100,11 @@ impl TokenIssuer {
 
     /// Signs a token as if issued at `now` (tests use a past `now` to make
     /// expired tokens).
-    pub fn issue_at(&self, user: UserId, now: DateTime<Utc>) -> Result<(String, Principal), AuthError> {
+    pub fn issue_at(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(String, Principal), AuthError> {
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
         let expires_at = now + ttl;
         let mut jti = [0u8; 16];
@@ -113,8 +117,8 @@ impl TokenIssuer {
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::InvalidToken {
-                reason: format!("could not sign: {e}"),
-            })?;
+            reason: format!("could not sign: {e}"),
+        })?;
         Ok((
             token,
             Principal {
@@ -128,21 +132,21 @@ impl TokenIssuer {
     /// Checks signature, algorithm and expiry. Does not check revocation
     /// (that needs the store; see `Minigram::authenticate`).
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            match e.kind() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => AuthError::Expired,
                 other => AuthError::InvalidToken {
                     reason: describe(other),
                 },
-            }
-        })?;
+            })?;
         let claims = data.claims;
         let user_id = UserId::parse(&claims.sub).map_err(|_| AuthError::InvalidToken {
             reason: "the subject is not a user id".into(),
         })?;
-        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or_else(|| AuthError::InvalidToken {
-            reason: "the expiry is out of range".into(),
-        })?;
+        let expires_at =
+            DateTime::from_timestamp(claims.exp, 0).ok_or_else(|| AuthError::InvalidToken {
+                reason: "the expiry is out of range".into(),
+            })?;
         if claims.jti.is_empty() {
             return Err(AuthError::InvalidToken {
                 reason: "the token has no id".into(),
@@ -159,11 +163,14 @@ impl TokenIssuer {
 fn describe(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::InvalidSignature => "bad signature".into(),
-        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => "algorithm not accepted".into(),
-        ErrorKind::MissingRequiredClaim(claim) => format!("missing claim {claim}"),
-        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-            "malformed".into()
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            "algorithm not accepted".into()
         }
+        ErrorKind::MissingRequiredClaim(claim) => format!("missing claim {claim}"),
+        ErrorKind::InvalidToken
+        | ErrorKind::Base64(_)
+        | ErrorKind::Json(_)
+        | ErrorKind::Utf8(_) => "malformed".into(),
         _ => "not accepted".into(),
     }
 }

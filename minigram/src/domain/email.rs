@@ -69,7 +69,14 @@ mod tests {
     fn emails_are_normalised_and_checked() {
         let email = Email::parse("  Jane.Doe@Example.COM ").expect("valid");
         assert_eq!(email.as_str(), "jane.doe@example.com");
-        for bad in ["", "jane", "jane@", "@example.com", "jane@localhost", "a b@c.d"] {
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@localhost",
+            "a b@c.d",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -10,7 +10,9 @@ use std::time::Duration;
 pub enum StoreError {
     /// The write queue stayed full past the deadline; nothing was written.
     /// Retrying later is safe.
-    #[error("the store is overloaded: the write queue stayed full for {waited:?}; nothing was written, retry later")]
+    #[error(
+        "the store is overloaded: the write queue stayed full for {waited:?}; nothing was written, retry later"
+    )]
     Overloaded {
         /// How long the caller waited for room in the queue.
         waited: Duration,

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{DEFAULT_MAX_UPLOAD_BYTES, MediaError, MediaKey, MediaStore, StoredMedia, inspect_image};
+use super::{
+    DEFAULT_MAX_UPLOAD_BYTES, MediaError, MediaKey, MediaStore, StoredMedia, inspect_image,
+};
 
 /// Media on the local filesystem, one file per key in one directory.
 ///
@@ -21,7 +23,8 @@ impl LocalMediaStore {
     /// Opens (creating if needed) a media directory with the default 10 MiB limit.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, MediaError> {
         let dir = dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|e| MediaError::io("creating the media directory", e))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| MediaError::io("creating the media directory", e))?;
         Ok(Self {
             dir: Arc::new(dir),
             max_bytes: DEFAULT_MAX_UPLOAD_BYTES,

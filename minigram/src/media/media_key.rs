@@ -16,7 +16,11 @@ pub struct MediaKey(String);
 
 impl MediaKey {
     pub(crate) fn new(digest: [u8; 32], content_type: ImageType) -> Self {
-        Self(format!("{}.{}", hex::encode(digest), content_type.extension()))
+        Self(format!(
+            "{}.{}",
+            hex::encode(digest),
+            content_type.extension()
+        ))
     }
 
     /// Parses a file name as a media key; anything else (paths, other

@@ -86,7 +86,10 @@ impl State {
         } else {
             self.likes.remove(&(photo, user));
         }
-        let count = self.likes.range((photo, UserId::MIN)..=(photo, UserId::MAX)).count() as u64;
+        let count = self
+            .likes
+            .range((photo, UserId::MIN)..=(photo, UserId::MAX))
+            .count() as u64;
         if let Some(p) = self.photos.get_mut(&photo) {
             p.like_count = count;
         }
@@ -141,7 +144,9 @@ impl Store for MemoryStore {
             created_at: from_millis(to_millis(new.created_at)),
         };
         state.user_by_username.insert(user.username.key(), id);
-        state.user_by_email.insert(user.email.as_str().to_owned(), id);
+        state
+            .user_by_email
+            .insert(user.email.as_str().to_owned(), id);
         state.users.insert(
             id,
             Credentials {
@@ -174,10 +179,12 @@ impl Store for MemoryStore {
             .user
             .username
             .clone();
-        let id = PhotoId::new(State::next_id(state.photos.keys().last().map(|id| id.get())))
-            .ok_or_else(|| StoreError::Unavailable {
-                reason: "photo ids are exhausted".into(),
-            })?;
+        let id = PhotoId::new(State::next_id(
+            state.photos.keys().last().map(|id| id.get()),
+        ))
+        .ok_or_else(|| StoreError::Unavailable {
+            reason: "photo ids are exhausted".into(),
+        })?;
         let photo = Photo {
             id,
             author: new.author,

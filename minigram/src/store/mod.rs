@@ -141,14 +141,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<FeedPage, StoreError>;
 
     /// One page of everyone's photos, newest first, as `viewer` sees them.
-    async fn global_photos(&self, viewer: UserId, page: PageRequest)
-    -> Result<FeedPage, StoreError>;
+    async fn global_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError>;
 
     /// Records that the token with id `token_id` is revoked. Idempotent.
     /// `expires_at` lets the store forget the revocation once the token
     /// would have expired anyway.
-    async fn revoke_token(&self, token_id: &str, expires_at: DateTime<Utc>)
-    -> Result<(), StoreError>;
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Whether the token with id `token_id` was revoked.
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;

@@ -44,5 +44,8 @@ pub async fn concurrent_likes_are_all_counted(h: &Harness) {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    assert_eq!(h.app.photo(photo, author).await.unwrap().photo.like_count, 40);
+    assert_eq!(
+        h.app.photo(photo, author).await.unwrap().photo.like_count,
+        40
+    );
 }

@@ -120,10 +120,18 @@ pub async fn global_feed_holds_everyone_newest_first(h: &Harness) {
     let bob = h.user("bob").await;
     let p1 = h.post(ada, "1").await.id;
     let p2 = h.post(bob, "2").await.id;
-    let feed = h.app.global_feed(ada, PageRequest::default()).await.unwrap();
+    let feed = h
+        .app
+        .global_feed(ada, PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(ids(&feed), vec![p2.get(), p1.get()]);
     assert_eq!(feed.items[0].photo.author_username.as_str(), "bob");
-    let bobs = h.app.user_photos(bob, ada, PageRequest::default()).await.unwrap();
+    let bobs = h
+        .app
+        .user_photos(bob, ada, PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(ids(&bobs), vec![p2.get()]);
 }
 
@@ -135,7 +143,10 @@ pub async fn user_photos_of_unknown_user_is_not_found(h: &Harness) {
         .user_photos(ghost, ada, PageRequest::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, ReadError::UserNotFound(id) if id == ghost), "{err:?}");
+    assert!(
+        matches!(err, ReadError::UserNotFound(id) if id == ghost),
+        "{err:?}"
+    );
 }
 
 pub async fn empty_feed_has_no_cursor(h: &Harness) {
@@ -144,8 +155,10 @@ pub async fn empty_feed_has_no_cursor(h: &Harness) {
     assert!(feed.items.is_empty());
     assert!(feed.next_cursor.is_none());
     // A cursor beyond every photo gives an empty page, not an error.
-    let mut page = PageRequest::default();
-    page.cursor = Some(minigram::Cursor::after(PhotoId::new(1).unwrap()));
+    let page = PageRequest {
+        cursor: Some(minigram::Cursor::after(PhotoId::new(1).unwrap())),
+        ..PageRequest::default()
+    };
     let feed = h.app.global_feed(ada, page).await.unwrap();
     assert!(feed.items.is_empty());
 }

@@ -32,7 +32,10 @@ pub async fn following_unknown_user_is_not_found(h: &Harness) {
     let ada = h.user("ada").await;
     let ghost = UserId::new(1000).unwrap();
     let err = h.app.follow(ada, ghost).await.unwrap_err();
-    assert!(matches!(err, FollowError::UserNotFound(id) if id == ghost), "{err:?}");
+    assert!(
+        matches!(err, FollowError::UserNotFound(id) if id == ghost),
+        "{err:?}"
+    );
     let err = h.app.unfollow(ada, ghost).await.unwrap_err();
     assert!(matches!(err, FollowError::UserNotFound(_)), "{err:?}");
     assert_eq!(h.app.profile(ada, ada).await.unwrap().following, 0);

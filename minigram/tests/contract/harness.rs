@@ -1,5 +1,7 @@
 use minigram::auth::HasherConfig;
-use minigram::store::{EmbeddedConfig, EmbeddedStore, MemoryStore};
+use minigram::store::MemoryStore;
+#[cfg(feature = "embedded")]
+use minigram::store::{EmbeddedConfig, EmbeddedStore};
 use minigram::{Caption, Email, Minigram, Password, Photo, Session, UserId, Username};
 use tempfile::TempDir;
 
@@ -23,11 +25,13 @@ impl Harness {
         Self { app, _dir: dir }
     }
 
+    #[cfg(feature = "embedded")]
     pub async fn embedded() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
-            .await
-            .unwrap();
+        let store =
+            EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
+                .await
+                .unwrap();
         let app = Minigram::builder()
             .store(store)
             .media_dir(dir.path().join("media"))

@@ -26,7 +26,10 @@ pub async fn liking_unknown_photo_is_not_found(h: &Harness) {
     let ada = h.user("ada").await;
     let missing = PhotoId::new(9).unwrap();
     let err = h.app.like(ada, missing).await.unwrap_err();
-    assert!(matches!(err, LikeError::PhotoNotFound(id) if id == missing), "{err:?}");
+    assert!(
+        matches!(err, LikeError::PhotoNotFound(id) if id == missing),
+        "{err:?}"
+    );
     let err = h.app.unlike(ada, missing).await.unwrap_err();
     assert!(matches!(err, LikeError::PhotoNotFound(_)), "{err:?}");
 }

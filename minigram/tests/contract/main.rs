@@ -18,9 +18,10 @@ mod tokens;
 macro_rules! on_every_store {
     ($($module:ident :: $test:ident),* $(,)?) => {
         on_every_store!(@backend memory, $($module::$test),*);
-        on_every_store!(@backend embedded, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "embedded")] embedded, $($module::$test),*);
     };
-    (@backend $backend:ident, $($module:ident :: $test:ident),*) => {
+    (@backend $(#[$attr:meta])* $backend:ident, $($module:ident :: $test:ident),*) => {
+        $(#[$attr])*
         mod $backend {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

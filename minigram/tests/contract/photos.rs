@@ -28,7 +28,10 @@ pub async fn unknown_photo_is_not_found(h: &Harness) {
     let ada = h.user("ada").await;
     let missing = PhotoId::new(42).unwrap();
     let err = h.app.photo(missing, ada).await.unwrap_err();
-    assert!(matches!(err, ReadError::PhotoNotFound(id) if id == missing), "{err:?}");
+    assert!(
+        matches!(err, ReadError::PhotoNotFound(id) if id == missing),
+        "{err:?}"
+    );
 }
 
 pub async fn non_images_and_oversized_uploads_are_refused(h: &Harness) {
@@ -38,12 +41,22 @@ pub async fn non_images_and_oversized_uploads_are_refused(h: &Harness) {
         .post_photo(ada, Caption::default(), b"%PDF-1.7 not an image".to_vec())
         .await
         .unwrap_err();
-    assert!(matches!(err, PostPhotoError::Media(MediaError::UnsupportedType)), "{err:?}");
+    assert!(
+        matches!(err, PostPhotoError::Media(MediaError::UnsupportedType)),
+        "{err:?}"
+    );
     let limit = h.app.media().max_bytes();
     let mut huge = png(10, 10);
     huge.resize(limit + 1, 0);
-    let err = h.app.post_photo(ada, Caption::default(), huge).await.unwrap_err();
-    assert!(matches!(err, PostPhotoError::Media(MediaError::TooLarge { .. })), "{err:?}");
+    let err = h
+        .app
+        .post_photo(ada, Caption::default(), huge)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PostPhotoError::Media(MediaError::TooLarge { .. })),
+        "{err:?}"
+    );
     let feed = h.app.global_feed(ada, Default::default()).await.unwrap();
     assert!(feed.items.is_empty(), "a refused upload left a photo");
 }
@@ -55,5 +68,8 @@ pub async fn unknown_author_cannot_post(h: &Harness) {
         .post_photo(ghost, Caption::default(), png(1, 1))
         .await
         .unwrap_err();
-    assert!(matches!(err, PostPhotoError::AuthorNotFound(id) if id == ghost), "{err:?}");
+    assert!(
+        matches!(err, PostPhotoError::AuthorNotFound(id) if id == ghost),
+        "{err:?}"
+    );
 }

@@ -28,16 +28,27 @@ pub async fn expired_tokens_are_rejected(h: &Harness) {
 pub async fn forged_tokens_are_rejected(h: &Harness) {
     let session = h.register("ada").await;
     let exp = (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp();
-    let claims = format!(r#"{{"sub":"{}","exp":{exp},"iat":0,"jti":"x"}}"#, session.user.id);
+    let claims = format!(
+        r#"{{"sub":"{}","exp":{exp},"iat":0,"jti":"x"}}"#,
+        session.user.id
+    );
     let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
     let alg_none = format!("{none_header}.{}.", URL_SAFE_NO_PAD.encode(&claims));
     // The real token with its payload swapped for another user's.
     let parts: Vec<&str> = session.token.split('.').collect();
     let swapped_claims = claims.replace(&format!("\"{}\"", session.user.id), "\"999\"");
-    let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(swapped_claims), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(swapped_claims),
+        parts[2]
+    );
     for token in [alg_none.as_str(), tampered.as_str(), "garbage", "", "a.b.c"] {
         let err = h.app.authenticate(token).await.unwrap_err();
-        assert!(matches!(err, AuthError::InvalidToken { .. }), "{token:?}: {err:?}");
+        assert!(
+            matches!(err, AuthError::InvalidToken { .. }),
+            "{token:?}: {err:?}"
+        );
     }
 }
 

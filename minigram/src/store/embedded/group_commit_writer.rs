@@ -32,7 +32,8 @@ trait WriteCommand: Send {
     fn fail(self: Box<Self>, error: StoreError);
 }
 
-type Operation<T, E> = Box<dyn FnOnce(&mut WriteTables<'_>) -> Result<Result<T, E>, StoreError> + Send>;
+type Operation<T, E> =
+    Box<dyn FnOnce(&mut WriteTables<'_>) -> Result<Result<T, E>, StoreError> + Send>;
 
 struct Command<T, E> {
     operation: Option<Operation<T, E>>,
@@ -129,7 +130,9 @@ impl GroupCommitWriter {
     /// Queues `operation` and waits until it is durably committed.
     pub(super) async fn submit<T, E>(
         &self,
-        operation: impl FnOnce(&mut WriteTables<'_>) -> Result<Result<T, E>, StoreError> + Send + 'static,
+        operation: impl FnOnce(&mut WriteTables<'_>) -> Result<Result<T, E>, StoreError>
+        + Send
+        + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
@@ -188,7 +191,12 @@ fn closed() -> StoreError {
 
 /// The writer thread's loop. Ends when every sender is gone or after a
 /// shutdown, once the queue is drained.
-fn run(db: Arc<Database>, mut receiver: mpsc::Receiver<Message>, max_batch: usize, stats: &WriterStats) {
+fn run(
+    db: Arc<Database>,
+    mut receiver: mpsc::Receiver<Message>,
+    max_batch: usize,
+    stats: &WriterStats,
+) {
     let mut shutdown_waiters = Vec::new();
     let mut batch: Vec<Box<dyn WriteCommand>> = Vec::with_capacity(max_batch);
     while let Some(first) = receiver.blocking_recv() {

@@ -29,7 +29,9 @@ use self::storage_context::StorageContext as _;
 use self::tables::{SCHEMA_VERSION, SCHEMA_VERSION_KEY};
 use self::write_ops::WriteTables;
 use super::{Credentials, MetricKind, NewPhoto, NewUser, Store, StoreMetric, to_millis};
-use crate::domain::{FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username};
+use crate::domain::{
+    FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
+};
 use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
 
 /// Tuning for [`EmbeddedStore`]. The defaults suit a small server.
@@ -137,7 +139,9 @@ impl EmbeddedStore {
 
     async fn write<T, E>(
         &self,
-        operation: impl FnOnce(&mut WriteTables<'_>) -> Result<Result<T, E>, StoreError> + Send + 'static,
+        operation: impl FnOnce(&mut WriteTables<'_>) -> Result<Result<T, E>, StoreError>
+        + Send
+        + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
@@ -187,7 +191,8 @@ impl Store for EmbeddedStore {
 
     async fn credentials(&self, username: &Username) -> Result<Option<Credentials>, StoreError> {
         let username = username.clone();
-        self.read(move |txn| read_ops::credentials(txn, &username)).await
+        self.read(move |txn| read_ops::credentials(txn, &username))
+            .await
     }
 
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
@@ -217,7 +222,8 @@ impl Store for EmbeddedStore {
     }
 
     async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError> {
-        self.read(move |txn| read_ops::profile(txn, user, viewer)).await
+        self.read(move |txn| read_ops::profile(txn, user, viewer))
+            .await
     }
 
     async fn followees(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
@@ -235,12 +241,20 @@ impl Store for EmbeddedStore {
             .await
     }
 
-    async fn global_photos(&self, viewer: UserId, page: PageRequest) -> Result<FeedPage, StoreError> {
+    async fn global_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
         self.read(move |txn| read_ops::global_photos(txn, viewer, page))
             .await
     }
 
-    async fn revoke_token(&self, token_id: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let token_id = token_id.to_owned();
         let expires_at_ms = to_millis(expires_at);
         self.write(move |t| Ok(t.revoke_token(&token_id, expires_at_ms)))
@@ -335,4 +349,3 @@ impl Store for EmbeddedStore {
         Ok(())
     }
 }
-

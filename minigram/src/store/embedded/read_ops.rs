@@ -69,7 +69,11 @@ pub(super) fn to_user(id: UserId, record: UserRecord) -> User {
     }
 }
 
-pub(super) fn to_photo(id: PhotoId, record: PhotoRecord, like_count: u64) -> Result<Photo, StoreError> {
+pub(super) fn to_photo(
+    id: PhotoId,
+    record: PhotoRecord,
+    like_count: u64,
+) -> Result<Photo, StoreError> {
     let author = UserId::new(record.author).ok_or_else(|| StoreError::Corrupt {
         what: format!("photo {id}: author id 0"),
     })?;
@@ -229,7 +233,9 @@ pub(super) fn photos_by_authors(
     viewer: UserId,
     page: PageRequest,
 ) -> Result<FeedPage, StoreError> {
-    let by_user = txn.open_table(PHOTOS_BY_USER).during("opening photos by user")?;
+    let by_user = txn
+        .open_table(PHOTOS_BY_USER)
+        .during("opening photos by user")?;
     let wanted = page.limit.get() + 1;
     let mut ranges = Vec::with_capacity(authors.len());
     for author in authors {
@@ -284,8 +290,13 @@ pub(super) fn global_photos(
 }
 
 pub(super) fn is_token_revoked(txn: &ReadTransaction, token_id: &str) -> Result<bool, StoreError> {
-    let revoked = txn.open_table(REVOKED_TOKENS).during("opening revoked tokens")?;
-    Ok(revoked.get(token_id).during("reading a revocation")?.is_some())
+    let revoked = txn
+        .open_table(REVOKED_TOKENS)
+        .during("opening revoked tokens")?;
+    Ok(revoked
+        .get(token_id)
+        .during("reading a revocation")?
+        .is_some())
 }
 
 /// A cheap end-to-end read used by health checks.

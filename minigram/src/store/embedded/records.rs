@@ -45,11 +45,15 @@ pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 
 pub(super) fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
     match bytes.split_first() {
-        Some((&RECORD_FORMAT, rest)) => postcard::from_bytes(rest).map_err(|e| StoreError::Corrupt {
-            what: format!("{what}: {e}"),
-        }),
+        Some((&RECORD_FORMAT, rest)) => {
+            postcard::from_bytes(rest).map_err(|e| StoreError::Corrupt {
+                what: format!("{what}: {e}"),
+            })
+        }
         Some((version, _)) => Err(StoreError::Corrupt {
-            what: format!("{what}: record format {version} is not known to this release (expected {RECORD_FORMAT})"),
+            what: format!(
+                "{what}: record format {version} is not known to this release (expected {RECORD_FORMAT})"
+            ),
         }),
         None => Err(StoreError::Corrupt {
             what: format!("{what}: empty record"),

@@ -150,7 +150,12 @@ impl<'txn> WriteTables<'txn> {
         Ok(Ok(to_photo(id, record, 0)?))
     }
 
-    pub(super) fn set_like(&mut self, user: UserId, photo: PhotoId, liked: bool) -> Outcome<u64, LikeError> {
+    pub(super) fn set_like(
+        &mut self,
+        user: UserId,
+        photo: PhotoId,
+        liked: bool,
+    ) -> Outcome<u64, LikeError> {
         if !self.user_exists(user)? {
             return Ok(Err(LikeError::UserNotFound(user)));
         }
@@ -166,13 +171,21 @@ impl<'txn> WriteTables<'txn> {
         let count = like_count(&self.like_counts, p)?;
         let count = match (already, liked) {
             (false, true) => {
-                self.likes_by_photo.insert((p, u), ()).during("inserting a like")?;
-                self.likes_by_user.insert((u, p), ()).during("inserting a like")?;
+                self.likes_by_photo
+                    .insert((p, u), ())
+                    .during("inserting a like")?;
+                self.likes_by_user
+                    .insert((u, p), ())
+                    .during("inserting a like")?;
                 count + 1
             }
             (true, false) => {
-                self.likes_by_photo.remove((p, u)).during("removing a like")?;
-                self.likes_by_user.remove((u, p)).during("removing a like")?;
+                self.likes_by_photo
+                    .remove((p, u))
+                    .during("removing a like")?;
+                self.likes_by_user
+                    .remove((u, p))
+                    .during("removing a like")?;
                 count.saturating_sub(1)
             }
             // Idempotent: nothing changes.
@@ -199,11 +212,19 @@ impl<'txn> WriteTables<'txn> {
             }
         }
         let (a, b) = (follower.get(), followee.get());
-        let already = self.follows.get((a, b)).during("reading a follow")?.is_some();
+        let already = self
+            .follows
+            .get((a, b))
+            .during("reading a follow")?
+            .is_some();
         let delta = match (already, following) {
             (false, true) => {
-                self.follows.insert((a, b), ()).during("inserting a follow")?;
-                self.followers.insert((b, a), ()).during("inserting a follow")?;
+                self.follows
+                    .insert((a, b), ())
+                    .during("inserting a follow")?;
+                self.followers
+                    .insert((b, a), ())
+                    .during("inserting a follow")?;
                 1
             }
             (true, false) => {
@@ -218,14 +239,22 @@ impl<'txn> WriteTables<'txn> {
         Ok(Ok(()))
     }
 
-    pub(super) fn revoke_token(&mut self, token_id: &str, expires_at_ms: i64) -> Result<(), StoreError> {
+    pub(super) fn revoke_token(
+        &mut self,
+        token_id: &str,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
         self.revoked_tokens
             .insert(token_id, expires_at_ms)
             .during("recording a revocation")?;
         Ok(())
     }
 
-    pub(super) fn setting_or_insert(&mut self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    pub(super) fn setting_or_insert(
+        &mut self,
+        key: &str,
+        default: Vec<u8>,
+    ) -> Result<Vec<u8>, StoreError> {
         if let Some(existing) = self.settings.get(key).during("reading a setting")? {
             return Ok(existing.value().to_vec());
         }

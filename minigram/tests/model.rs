@@ -1,0 +1,234 @@
+//! Property test: random operation sequences applied to the embedded store
+//! and to the memory reference model give the same result after every step,
+//! including when the embedded database is closed and reopened mid-way.
+#![cfg(feature = "embedded")]
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use minigram::media::{ImageType, MediaKey, StoredMedia};
+use minigram::store::{EmbeddedConfig, EmbeddedStore, MemoryStore, NewPhoto, NewUser, Store};
+use minigram::{Caption, Cursor, Email, PageLimit, PageRequest, PhotoId, UserId, Username};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Register {
+        name: u8,
+        email: u8,
+    },
+    Post {
+        author: u8,
+    },
+    Like {
+        user: u8,
+        photo: u8,
+    },
+    Unlike {
+        user: u8,
+        photo: u8,
+    },
+    Follow {
+        follower: u8,
+        followee: u8,
+    },
+    Unfollow {
+        follower: u8,
+        followee: u8,
+    },
+    HomeFeed {
+        viewer: u8,
+        limit: u8,
+        before: Option<u8>,
+    },
+    GlobalFeed {
+        viewer: u8,
+        limit: u8,
+        before: Option<u8>,
+    },
+    Profile {
+        user: u8,
+        viewer: u8,
+    },
+    Photo {
+        photo: u8,
+        viewer: u8,
+    },
+    Credentials {
+        name: u8,
+    },
+    Revoke {
+        token: u8,
+    },
+    IsRevoked {
+        token: u8,
+    },
+    Reopen,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    // Small id ranges so operations hit existing and missing ids alike.
+    let user = 1u8..8;
+    let photo = 1u8..12;
+    prop_oneof![
+        3 => (0u8..10, 0u8..10).prop_map(|(name, email)| Op::Register { name, email }),
+        3 => user.clone().prop_map(|author| Op::Post { author }),
+        3 => (user.clone(), photo.clone()).prop_map(|(user, photo)| Op::Like { user, photo }),
+        1 => (user.clone(), photo.clone()).prop_map(|(user, photo)| Op::Unlike { user, photo }),
+        2 => (user.clone(), user.clone()).prop_map(|(follower, followee)| Op::Follow { follower, followee }),
+        1 => (user.clone(), user.clone()).prop_map(|(follower, followee)| Op::Unfollow { follower, followee }),
+        2 => (user.clone(), 1u8..6, proptest::option::of(photo.clone()))
+            .prop_map(|(viewer, limit, before)| Op::HomeFeed { viewer, limit, before }),
+        1 => (user.clone(), 1u8..6, proptest::option::of(photo.clone()))
+            .prop_map(|(viewer, limit, before)| Op::GlobalFeed { viewer, limit, before }),
+        1 => (user.clone(), user.clone()).prop_map(|(user, viewer)| Op::Profile { user, viewer }),
+        1 => (photo, user).prop_map(|(photo, viewer)| Op::Photo { photo, viewer }),
+        1 => (0u8..10).prop_map(|name| Op::Credentials { name }),
+        1 => (0u8..4).prop_map(|token| Op::Revoke { token }),
+        1 => (0u8..4).prop_map(|token| Op::IsRevoked { token }),
+        1 => Just(Op::Reopen),
+    ]
+}
+
+fn time(step: usize) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(1_700_000_000_000 + step as i64 * 1_001).unwrap()
+}
+
+fn uid(n: u8) -> UserId {
+    UserId::new(n.into()).unwrap()
+}
+
+fn pid(n: u8) -> PhotoId {
+    PhotoId::new(n.into()).unwrap()
+}
+
+fn page(limit: u8, before: Option<u8>) -> PageRequest {
+    PageRequest {
+        limit: PageLimit::new(limit.into()).unwrap(),
+        cursor: before.map(|b| Cursor::after(pid(b))),
+    }
+}
+
+/// Applies one operation and renders its result for comparison. (`Debug`
+/// output is compared because store errors carry non-comparable sources.)
+async fn apply(store: &dyn Store, op: &Op, step: usize) -> String {
+    match op.clone() {
+        Op::Register { name, email } => {
+            // Names differing only in case exercise case-insensitivity.
+            let username = if name % 2 == 0 {
+                format!("user{}", name / 2)
+            } else {
+                format!("USER{}", name / 2)
+            };
+            let new = NewUser {
+                username: Username::parse(&username).unwrap(),
+                email: Email::parse(&format!("e{email}@example.com")).unwrap(),
+                password_hash: format!("hash-{step}"),
+                created_at: time(step),
+            };
+            format!("{:?}", store.create_user(new).await)
+        }
+        Op::Post { author } => {
+            let media = StoredMedia {
+                key: MediaKey::parse(&format!("{:064x}.png", step)).unwrap(),
+                content_type: ImageType::Png,
+                width: step as u32 + 1,
+                height: 3,
+            };
+            let new = NewPhoto {
+                author: uid(author),
+                caption: Caption::parse(&format!("caption {step}")).unwrap(),
+                media,
+                created_at: time(step),
+            };
+            format!("{:?}", store.create_photo(new).await)
+        }
+        Op::Like { user, photo } => format!("{:?}", store.like(uid(user), pid(photo)).await),
+        Op::Unlike { user, photo } => format!("{:?}", store.unlike(uid(user), pid(photo)).await),
+        Op::Follow { follower, followee } => {
+            format!("{:?}", store.follow(uid(follower), uid(followee)).await)
+        }
+        Op::Unfollow { follower, followee } => {
+            format!("{:?}", store.unfollow(uid(follower), uid(followee)).await)
+        }
+        Op::HomeFeed {
+            viewer,
+            limit,
+            before,
+        } => {
+            let mut authors = store.followees(uid(viewer)).await.unwrap();
+            authors.push(uid(viewer));
+            let page = store
+                .photos_by_authors(&authors, uid(viewer), page(limit, before))
+                .await;
+            format!("{authors:?} {page:?}")
+        }
+        Op::GlobalFeed {
+            viewer,
+            limit,
+            before,
+        } => {
+            format!(
+                "{:?}",
+                store.global_photos(uid(viewer), page(limit, before)).await
+            )
+        }
+        Op::Profile { user, viewer } => {
+            format!("{:?}", store.profile(uid(user), uid(viewer)).await)
+        }
+        Op::Photo { photo, viewer } => format!("{:?}", store.photo(pid(photo), uid(viewer)).await),
+        Op::Credentials { name } => {
+            let username = Username::parse(&format!("User{}", name / 2)).unwrap();
+            format!("{:?}", store.credentials(&username).await)
+        }
+        Op::Revoke { token } => {
+            format!(
+                "{:?}",
+                store.revoke_token(&format!("t{token}"), time(step)).await
+            )
+        }
+        Op::IsRevoked { token } => {
+            format!("{:?}", store.is_token_revoked(&format!("t{token}")).await)
+        }
+        Op::Reopen => String::new(),
+    }
+}
+
+async fn open(path: &Path) -> EmbeddedStore {
+    EmbeddedStore::open(path, EmbeddedConfig::default())
+        .await
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn embedded_store_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("model.redb");
+            let model = MemoryStore::new();
+            let mut embedded = open(&path).await;
+            for (step, op) in ops.iter().enumerate() {
+                if let Op::Reopen = op {
+                    embedded.close().await.unwrap();
+                    drop(embedded);
+                    embedded = open(&path).await;
+                    continue;
+                }
+                let expected = apply(&model, op, step).await;
+                let actual = apply(&embedded, op, step).await;
+                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
+            }
+            embedded.close().await.unwrap();
+            Ok(())
+        })?;
+    }
+}
