@@ -1,0 +1,218 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::serve::ListenerExt as _;
+use minigram::auth::TokenConfig;
+use minigram::media::{LocalMediaStore, MediaError};
+use minigram::store::{EmbeddedConfig, EmbeddedStore};
+use minigram::{BuildError, Minigram, StoreError};
+use secrecy::SecretSlice;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{ServerConfig, StoreKind};
+use crate::state::{AppState, StateSettings};
+use crate::{app, instance_id};
+
+/// Extra time, past the request timeout, that in-flight requests get to
+/// finish after shutdown is asked for.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A file or socket operation failed.
+    #[error("starting the server failed while {action}: {source}")]
+    Io {
+        /// What the server was doing.
+        action: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store could not be opened.
+    #[error("starting the server failed: {0}")]
+    Store(#[from] StoreError),
+    /// The media directory could not be opened.
+    #[error("starting the server failed: {0}")]
+    Media(#[from] MediaError),
+    /// The library could not be built (weak secret, bad hash parameters...).
+    #[error("starting the server failed: {0}")]
+    Build(#[from] BuildError),
+}
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// Serving connections failed.
+    #[error("serving failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The store could not be flushed and closed at shutdown.
+    #[error("closing the store failed: {0}")]
+    Close(#[from] StoreError),
+}
+
+/// A bound, ready-to-run server: the store is open, the socket listens.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use clap::Parser as _;
+/// use minigram_server::{Application, ServerConfig, shutdown_signal};
+///
+/// let app = Application::build(&ServerConfig::parse()).await?;
+/// println!("listening on {}", app.url());
+/// app.run_until_stopped(shutdown_signal()).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    drain_timeout: Duration,
+}
+
+impl Application {
+    /// Opens the store and media under `config.data_dir`, builds the
+    /// library, and binds the socket (port 0 picks a free port).
+    pub async fn build(config: &ServerConfig) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(config.socket_addr())
+            .await
+            .map_err(|source| StartError::Io {
+                action: format!("binding {}", config.socket_addr()),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Io {
+            action: "reading the bound address".into(),
+            source,
+        })?;
+        let minigram = build_minigram(config).await?;
+        let state = AppState::new(
+            minigram,
+            StateSettings {
+                instance_id: config.instance_id.clone().unwrap_or_else(instance_id),
+                max_upload_bytes: config.max_upload_bytes,
+                request_timeout: config.request_timeout(),
+                media_dir: Some(config.media_dir()),
+            },
+        );
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            drain_timeout: config.request_timeout() + DRAIN_GRACE,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The port the server listens on (the real one when 0 was asked for).
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state (library, metrics), e.g. for tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections,
+    /// lets in-flight requests finish (for at most the request timeout plus
+    /// a few seconds), and closes the store, which makes every acknowledged
+    /// write durable.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            listener,
+            state,
+            drain_timeout,
+            ..
+        } = self;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopping = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+        let serve = axum::serve(listener, app(state.clone()))
+            .with_graceful_shutdown(stopping(stop_rx.clone()))
+            .into_future();
+        let deadline = async {
+            stopping(stop_rx).await;
+            tracing::info!("draining in-flight requests");
+            tokio::time::sleep(drain_timeout).await;
+        };
+        let served = tokio::select! {
+            served = serve => served.map_err(ServeError::from),
+            () = deadline => {
+                tracing::warn!(?drain_timeout, "requests still in flight after the drain deadline; closing anyway");
+                Ok(())
+            }
+        };
+        tracing::info!("closing the store");
+        let closed = state.minigram().close().await;
+        served?;
+        closed?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn build_minigram(config: &ServerConfig) -> Result<Minigram, StartError> {
+    tokio::fs::create_dir_all(&config.data_dir)
+        .await
+        .map_err(|source| StartError::Io {
+            action: format!("creating the data directory {}", config.data_dir.display()),
+            source,
+        })?;
+    let media_dir = config.media_dir();
+    let max_upload = config.max_upload_bytes;
+    let media = tokio::task::spawn_blocking(move || LocalMediaStore::open(media_dir))
+        .await
+        .map_err(|e| StartError::Io {
+            action: "opening the media directory".into(),
+            source: std::io::Error::other(e),
+        })??
+        .with_max_bytes(max_upload);
+    let store = match config.store {
+        StoreKind::Embedded => {
+            EmbeddedStore::open(config.database_path(), EmbeddedConfig::default()).await?
+        }
+    };
+    let tokens = TokenConfig {
+        secret: config
+            .token_secret
+            .as_ref()
+            .map(|s| SecretSlice::from(s.as_bytes().to_vec())),
+        ttl: Duration::from_secs(config.token_ttl_secs.max(1)),
+    };
+    let built = Minigram::builder()
+        .store(store)
+        .media(media)
+        .hasher(config.hasher())
+        .tokens(tokens)
+        .build()
+        .await;
+    Ok(built?)
+}

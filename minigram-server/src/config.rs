@@ -1,0 +1,193 @@
+//! Server configuration: command-line flags, each also settable through a
+//! `MINIGRAM_*` environment variable (flags win).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use minigram::auth::HasherConfig;
+use minigram::media::DEFAULT_MAX_UPLOAD_BYTES;
+
+/// Which store holds the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// redb file under `--data-dir`, one group-committing writer.
+    Embedded,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (coloured on a terminal).
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything the server needs to start.
+///
+/// Shared by the `minigram-server` binary and `examples/single_server.rs`, so
+/// both take the same flags.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "minigram-server",
+    version,
+    about = "The minigram HTTP server: the MiniGram API over the minigram library.",
+    long_about = "The minigram HTTP server: the MiniGram API (register, login, photos, likes, \
+                  follows, feeds) over the minigram library. Every flag can also be set with \
+                  the environment variable shown; a flag given on the command line wins."
+)]
+pub struct ServerConfig {
+    /// Address to listen on. Use 0.0.0.0 to accept connections from other machines.
+    #[arg(long, env = "MINIGRAM_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+
+    /// TCP port to listen on (0 picks a free port). Falls back to $PORT, then 3000.
+    #[arg(long, env = "MINIGRAM_PORT")]
+    pub port: Option<u16>,
+
+    /// The port platforms such as Heroku or Cloud Run hand out; used when --port is not given.
+    #[arg(long = "platform-port", env = "PORT", hide = true)]
+    pub platform_port: Option<u16>,
+
+    /// Directory for the database file (minigram.redb) and uploaded media (media/).
+    #[arg(long, env = "MINIGRAM_DATA_DIR", default_value = "./minigram-data")]
+    pub data_dir: PathBuf,
+
+    /// Which store to use. Only `embedded` exists so far.
+    #[arg(long, env = "MINIGRAM_STORE", value_enum, default_value_t = StoreKind::Embedded)]
+    pub store: StoreKind,
+
+    /// Token signing secret (at least 32 bytes). When absent, one is generated on first
+    /// start and kept in the store, so tokens survive restarts.
+    #[arg(long, env = "MINIGRAM_TOKEN_SECRET", hide_env_values = true)]
+    pub token_secret: Option<String>,
+
+    /// How long a login token stays valid, in seconds.
+    #[arg(long, env = "MINIGRAM_TOKEN_TTL_SECS", default_value_t = 24 * 60 * 60)]
+    pub token_ttl_secs: u64,
+
+    /// argon2id memory cost in KiB (OWASP: 19456 = 19 MiB).
+    #[arg(long, env = "MINIGRAM_HASH_MEMORY_KIB", default_value_t = 19_456)]
+    pub hash_memory_kib: u32,
+
+    /// argon2id passes over memory (OWASP: 2).
+    #[arg(long, env = "MINIGRAM_HASH_ITERATIONS", default_value_t = 2)]
+    pub hash_iterations: u32,
+
+    /// argon2id lanes (OWASP: 1).
+    #[arg(long, env = "MINIGRAM_HASH_PARALLELISM", default_value_t = 1)]
+    pub hash_parallelism: u32,
+
+    /// Most password hashes computed at once (default: number of cores); more wait.
+    #[arg(long, env = "MINIGRAM_HASH_MAX_CONCURRENT")]
+    pub hash_max_concurrent: Option<usize>,
+
+    /// Largest accepted photo upload, in bytes; bigger uploads get 413.
+    #[arg(long, env = "MINIGRAM_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
+    pub max_upload_bytes: usize,
+
+    /// Longest a request may take, in seconds, before it is answered with 503.
+    #[arg(long, env = "MINIGRAM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Log line format: `text` for people, `json` for machines.
+    #[arg(long, env = "MINIGRAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `minigram=debug,info`.
+    #[arg(long, env = "MINIGRAM_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Name of this instance in /api/instance and logs (default: random).
+    #[arg(long, env = "MINIGRAM_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+}
+
+/// The port used when neither --port, MINIGRAM_PORT nor PORT is given.
+pub const DEFAULT_PORT: u16 = 3000;
+
+impl ServerConfig {
+    /// A configuration for tests: loopback, port 0, data under `data_dir`,
+    /// and the cheapest password hashing argon2 allows.
+    pub fn for_tests(data_dir: impl Into<PathBuf>) -> Self {
+        let fast = HasherConfig::insecure_fast_for_tests();
+        Self {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: Some(0),
+            platform_port: None,
+            data_dir: data_dir.into(),
+            store: StoreKind::Embedded,
+            token_secret: None,
+            token_ttl_secs: 3600,
+            hash_memory_kib: fast.memory_kib,
+            hash_iterations: fast.iterations,
+            hash_parallelism: fast.parallelism,
+            hash_max_concurrent: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            request_timeout_secs: 30,
+            log_format: LogFormat::Text,
+            log: "warn".into(),
+            instance_id: None,
+        }
+    }
+
+    /// The address to bind: `--port`, else `$PORT`, else 3000.
+    pub fn socket_addr(&self) -> SocketAddr {
+        let port = self.port.or(self.platform_port).unwrap_or(DEFAULT_PORT);
+        SocketAddr::new(self.bind, port)
+    }
+
+    /// The argon2id settings.
+    pub fn hasher(&self) -> HasherConfig {
+        let defaults = HasherConfig::default();
+        HasherConfig {
+            memory_kib: self.hash_memory_kib,
+            iterations: self.hash_iterations,
+            parallelism: self.hash_parallelism,
+            max_concurrent: self.hash_max_concurrent.unwrap_or(defaults.max_concurrent),
+        }
+    }
+
+    /// The request deadline.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    /// The database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("minigram.redb")
+    }
+
+    /// The media directory.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_flag_wins_over_platform_port() {
+        let config =
+            ServerConfig::try_parse_from(["s", "--port", "8080", "--platform-port", "9090"]);
+        assert_eq!(config.map(|c| c.socket_addr().port()).ok(), Some(8080));
+        let config = ServerConfig::try_parse_from(["s", "--platform-port", "9090"]);
+        assert_eq!(config.map(|c| c.socket_addr().port()).ok(), Some(9090));
+    }
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let config = ServerConfig::try_parse_from(["s"]).ok();
+        let config = config.as_ref();
+        assert_eq!(
+            config.map(|c| c.data_dir.clone()),
+            Some(PathBuf::from("./minigram-data"))
+        );
+        assert_eq!(config.map(|c| c.store), Some(StoreKind::Embedded));
+        assert_eq!(config.map(|c| c.hash_memory_kib), Some(19_456));
+    }
+}

@@ -1,0 +1,11 @@
+//! Request metrics, the store and hasher collector, logging setup.
+
+mod http_metrics;
+pub(crate) mod library_collector;
+mod recent_rate;
+mod telemetry;
+mod track_requests;
+
+pub use http_metrics::{HttpMetrics, MetricsSnapshot, RouteSnapshot};
+pub use telemetry::init_logging;
+pub use track_requests::track_requests;

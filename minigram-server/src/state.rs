@@ -1,0 +1,80 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use minigram::Minigram;
+use prometheus_client::registry::Registry;
+
+use crate::observability::{HttpMetrics, library_collector::LibraryCollector};
+
+/// Settings the handlers need besides the library.
+#[derive(Debug, Clone)]
+pub struct StateSettings {
+    /// Name of this instance, reported by `/api/instance`.
+    pub instance_id: String,
+    /// Largest accepted upload in bytes.
+    pub max_upload_bytes: usize,
+    /// Longest a request may run.
+    pub request_timeout: Duration,
+    /// Where media files live, for the health check (when on local disk).
+    pub media_dir: Option<PathBuf>,
+}
+
+/// What every handler shares: the library facade, metrics and settings.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    minigram: Minigram,
+    metrics: HttpMetrics,
+    registry: Registry,
+    settings: StateSettings,
+    started: Instant,
+}
+
+impl AppState {
+    /// State over a built [`Minigram`].
+    pub fn new(minigram: Minigram, settings: StateSettings) -> Self {
+        let mut registry = Registry::default();
+        let metrics = HttpMetrics::new(&mut registry);
+        registry.register_collector(Box::new(LibraryCollector::new(minigram.clone())));
+        Self {
+            inner: Arc::new(Inner {
+                minigram,
+                metrics,
+                registry,
+                settings,
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// The library facade.
+    pub fn minigram(&self) -> &Minigram {
+        &self.inner.minigram
+    }
+
+    /// HTTP request metrics.
+    pub fn metrics(&self) -> &HttpMetrics {
+        &self.inner.metrics
+    }
+
+    /// The Prometheus registry (HTTP metrics plus the library collector).
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &StateSettings {
+        &self.inner.settings
+    }
+
+    /// Time since the state was created (the server started).
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+}
