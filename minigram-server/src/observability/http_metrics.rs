@@ -14,6 +14,10 @@ use serde::Serialize;
 
 use super::recent_rate::{RecentRate, WINDOW_SECS};
 
+/// Longest latency the percentile histograms tell apart (1 hour); longer
+/// ones are recorded as this.
+const MAX_TRACKED_MICROS: u64 = 3_600_000_000;
+
 /// Labels of the per-request metrics.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -69,19 +73,20 @@ impl HttpMetrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let in_flight = Gauge::default();
+        // The encoder ends help texts with a period itself.
         registry.register(
             "minigram_http_requests",
-            "HTTP requests answered, by method, route and status.",
+            "HTTP requests answered, by method, route and status",
             requests.clone(),
         );
         registry.register(
             "minigram_http_request_duration_seconds",
-            "Time to answer HTTP requests, by method, route and status.",
+            "Time to answer HTTP requests, by method, route and status",
             latency.clone(),
         );
         registry.register(
             "minigram_http_requests_in_flight",
-            "HTTP requests being handled now.",
+            "HTTP requests being handled now",
             in_flight.clone(),
         );
         Self {
@@ -136,9 +141,8 @@ impl HttpMetrics {
         let stats = routes
             .entry((labels.method, labels.route))
             .or_insert_with(|| RouteStats {
-                // 3 significant figures, auto-resizing: never fails to record.
-                latency_us: Hdr::new(3)
-                    .expect("3 significant figures are within hdrhistogram's range"),
+                latency_us: Hdr::new_with_bounds(1, MAX_TRACKED_MICROS, 3)
+                    .expect("1 µs to 1 hour at 3 significant figures is a valid range"),
                 statuses: BTreeMap::new(),
             });
         stats.latency_us.saturating_record(micros);

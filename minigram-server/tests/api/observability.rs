@@ -1,0 +1,203 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{png, spawn_app};
+
+#[tokio::test]
+async fn health_reports_each_component() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.at("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["components"]["store"]["status"], "ok");
+    assert_eq!(body["components"]["store"]["kind"], "embedded");
+    assert_eq!(body["components"]["media"]["status"], "ok");
+    assert!(
+        body["components"]["password_hasher"]["capacity"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+}
+
+#[tokio::test]
+async fn instance_names_itself_its_store_cache_feed_and_hash_parameters() {
+    let app = spawn_app().await;
+    let body: Value = app
+        .client
+        .get(app.at("/api/instance"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["instance"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert!(body["uptime_s"].is_u64());
+    assert_eq!(body["store"], "embedded");
+    assert_eq!(body["cache"], "none");
+    assert_eq!(body["feed"], "pull");
+    assert_eq!(body["password_hash"]["algorithm"], "argon2id");
+    assert_eq!(
+        body["password_hash"]["memory_kib"],
+        app.config.hash_memory_kib
+    );
+}
+
+#[tokio::test]
+async fn prometheus_metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    let user = app.register("grace").await;
+    app.post_photo(&user, png(1, 1), "").await;
+    app.post("/api/photos/1/like", &user.token).await;
+    app.post("/api/photos/1/like", &user.token).await;
+    app.post("/api/photos/abc/like", &user.token).await;
+
+    let response = app.client.get(app.at("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("text")
+    );
+    let text = response.text().await.unwrap();
+    let like_ok = r#"minigram_http_requests_total{method="POST",route="/api/photos/{id}/like",status="200"} 2"#;
+    assert!(text.contains(like_ok), "{text}");
+    let like_bad = r#"minigram_http_requests_total{method="POST",route="/api/photos/{id}/like",status="400"} 1"#;
+    assert!(text.contains(like_bad), "{text}");
+    assert!(
+        text.contains("minigram_http_request_duration_seconds_bucket{"),
+        "{text}"
+    );
+    assert!(
+        text.contains("minigram_http_requests_in_flight 1"),
+        "{text}"
+    );
+    assert!(text.contains("minigram_writer_queue_depth "), "{text}");
+    assert!(text.contains("minigram_writer_max_batch_size "), "{text}");
+    assert!(
+        text.contains("minigram_password_hash_saturation "),
+        "{text}"
+    );
+    assert!(text.contains("minigram_password_hashes_total 1"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"));
+}
+
+#[tokio::test]
+async fn json_metrics_give_percentiles_per_route() {
+    let app = spawn_app().await;
+    let user = app.register("grace").await;
+    for _ in 0..5 {
+        app.get("/api/feed", &user.token).await;
+    }
+    let body: Value = app
+        .client
+        .get(app.at("/api/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let routes = body["http"]["routes"].as_array().unwrap();
+    let feed = routes
+        .iter()
+        .find(|r| r["route"] == "/api/feed" && r["method"] == "GET")
+        .unwrap();
+    assert_eq!(feed["count"], 5);
+    assert_eq!(feed["statuses"]["200"], 5);
+    let (p50, p99, max) = (
+        feed["p50_ms"].as_f64().unwrap(),
+        feed["p99_ms"].as_f64().unwrap(),
+        feed["max_ms"].as_f64().unwrap(),
+    );
+    assert!(p50 > 0.0 && p50 <= p99 && p99 <= max * 1.001, "{feed}");
+    assert!(body["http"]["requests_total"].as_u64().unwrap() >= 6);
+    assert!(
+        body["store"]["metrics"]["minigram_writer_writes_total"]
+            .as_f64()
+            .unwrap()
+            >= 1.0
+    );
+    assert!(body["password_hasher"]["capacity"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_given_ones_are_kept() {
+    let app = spawn_app().await;
+    for path in ["/", "/health", "/api/feed", "/nope"] {
+        let response = app.client.get(app.at(path)).send().await.unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        assert!(!id.is_empty(), "{path}");
+    }
+    let response = app
+        .client
+        .get(app.at("/health"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_on_request_and_cors_is_open() {
+    let app = spawn_app().await;
+    let user = app.register("grace").await;
+    for n in 1..=5 {
+        app.post_photo(
+            &user,
+            png(n, n),
+            "a caption long enough to be worth compressing",
+        )
+        .await;
+    }
+    let response = app
+        .client
+        .get(app.at("/api/feed"))
+        .bearer_auth(&user.token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.at("/api/feed"))
+        .header("origin", "https://example.com")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn index_page_says_what_runs_and_links_the_endpoints() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.at("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    for link in [
+        "href=\"/health\"",
+        "href=\"/api/instance\"",
+        "href=\"/metrics\"",
+        "href=\"/api/metrics\"",
+    ] {
+        assert!(html.contains(link), "{link}");
+    }
+    assert!(html.contains("minigram-server"));
+}
