@@ -39,6 +39,8 @@
 
 pub mod auth;
 mod build_error;
+#[cfg(feature = "devcluster")]
+pub mod devcluster;
 pub mod domain;
 pub mod error;
 pub mod feed;
