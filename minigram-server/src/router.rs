@@ -20,8 +20,9 @@ use crate::observability::track_requests;
 use crate::routes::{
     JSON_BODY_LIMIT, api_metrics::api_metrics, feed::feed, follow, get_photo::get_photo,
     health::health, index::index, instance::instance, like, login::login, logout::logout,
-    media::media, not_found::not_found, prometheus_metrics::prometheus_metrics, register::register,
-    upload_photo::upload_photo, user_photos::user_photos, user_profile::user_profile,
+    media::media, not_found::not_found, ping::ping, prometheus_metrics::prometheus_metrics,
+    register::register, upload_photo::upload_photo, user_photos::user_photos,
+    user_profile::user_profile,
 };
 
 /// The whole HTTP API over `state`, with its middleware: request ids,
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(index))
         .route("/health", get(health))
+        .route("/ping", get(ping))
         .route("/metrics", get(prometheus_metrics))
         .route("/api/metrics", get(api_metrics))
         .route("/api/instance", get(instance))

@@ -13,6 +13,7 @@ pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod media;
 pub(crate) mod not_found;
+pub(crate) mod ping;
 pub(crate) mod prometheus_metrics;
 pub(crate) mod register;
 pub(crate) mod upload_photo;
