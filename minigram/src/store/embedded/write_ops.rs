@@ -8,7 +8,7 @@
 
 use redb::{ReadableTable as _, Table, WriteTransaction};
 
-use super::read_ops::{like_count, photo_record, to_photo, to_user, user_count, user_record};
+use super::read_ops::{like_count, to_photo, to_user, user_count, user_record};
 use super::records::{PhotoRecord, UserRecord, encode};
 use super::storage_context::StorageContext as _;
 use super::tables::*;
@@ -159,7 +159,12 @@ impl<'txn> WriteTables<'txn> {
         if !self.user_exists(user)? {
             return Ok(Err(LikeError::UserNotFound(user)));
         }
-        if photo_record(&self.photos, photo.get())?.is_none() {
+        if self
+            .photos
+            .get(photo.get())
+            .during("reading a photo")?
+            .is_none()
+        {
             return Ok(Err(LikeError::PhotoNotFound(photo)));
         }
         let (u, p) = (user.get(), photo.get());

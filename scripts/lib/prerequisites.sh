@@ -1,0 +1,29 @@
+# Finds or installs the services the tests and the dev cluster need.
+# Sourced by scripts/test.sh; installs only when running as root with apt-get
+# (CI and fresh machines), and otherwise says exactly what to install.
+
+apt_updated=0
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: $1 is missing; install the Debian package(s): $*" >&2
+    echo "       (e.g. sudo apt-get install -y $*)" >&2
+    exit 1
+  fi
+  if [ "$apt_updated" -eq 0 ]; then
+    echo "==> apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  echo "==> apt-get install -y $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): on PATH or under
+# /usr/lib/postgresql/<version>/bin, where minigram's devcluster looks.
+ensure_postgresql() {
+  if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install postgresql
+}
