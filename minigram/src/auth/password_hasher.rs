@@ -175,7 +175,12 @@ impl PasswordHasher {
     /// exist; takes one hash's time and returns `false`.
     pub async fn verify_dummy(&self, password: &str) -> Result<bool, HashingError> {
         let dummy = self.inner.dummy_hash.clone();
-        let password = password.to_owned();
+        // Bounded like real passwords, so huge input cannot buy extra work.
+        let end = (0..=password.len().min(Password::MAX_BYTES))
+            .rev()
+            .find(|&i| password.is_char_boundary(i))
+            .unwrap_or(0);
+        let password = password[..end].to_owned();
         self.run(move |argon2| {
             if let Ok(parsed) = PasswordHash::new(&dummy) {
                 let _ = argon2.verify_password(password.as_bytes(), &parsed);

@@ -173,6 +173,11 @@ impl GroupCommitWriter {
         self.sender.closed().await;
     }
 
+    /// Whether the writer has stopped (closed, or its thread is gone).
+    pub(super) fn is_stopped(&self) -> bool {
+        self.sender.is_closed()
+    }
+
     /// Writes waiting in the queue right now.
     pub(super) fn queue_depth(&self) -> usize {
         self.sender.max_capacity() - self.sender.capacity()

@@ -274,6 +274,11 @@ impl Store for EmbeddedStore {
     }
 
     async fn health(&self) -> Result<(), StoreError> {
+        if self.writer.is_stopped() {
+            return Err(StoreError::Unavailable {
+                reason: "the embedded store's writer has stopped".into(),
+            });
+        }
         self.read(read_ops::probe).await
     }
 
