@@ -4,15 +4,21 @@
 //!   the property tests as the oracle.
 //! - [`EmbeddedStore`] (feature `embedded`, default): redb with one
 //!   group-committing writer.
+//! - [`PostgresStore`] and [`postgres::ReplicaRouter`] (feature `postgres`):
+//!   PostgreSQL, alone or as a primary with streaming replicas.
 
 #[cfg(feature = "embedded")]
 pub mod embedded;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod store_metric;
 
 #[cfg(feature = "embedded")]
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresConfig, PostgresStore};
 pub use store_metric::{MetricKind, StoreMetric};
 
 use async_trait::async_trait;

@@ -5,6 +5,10 @@ use minigram::store::{EmbeddedConfig, EmbeddedStore};
 use minigram::{Caption, Email, Minigram, Password, Photo, Session, UserId, Username};
 use tempfile::TempDir;
 
+#[cfg(all(feature = "postgres", feature = "devcluster"))]
+#[path = "../common/pg_cluster.rs"]
+pub mod pg_cluster;
+
 /// A fresh minigram over one backend, with helpers to make users and photos.
 pub struct Harness {
     pub app: Minigram,
@@ -32,6 +36,58 @@ impl Harness {
             EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
                 .await
                 .unwrap();
+        let app = Minigram::builder()
+            .store(store)
+            .media_dir(dir.path().join("media"))
+            .unwrap()
+            .hasher(HasherConfig::insecure_fast_for_tests())
+            .build()
+            .await
+            .unwrap();
+        Self { app, _dir: dir }
+    }
+
+    /// A [`PostgresStore`](minigram::store::PostgresStore) on a fresh
+    /// database of the shared dev cluster's primary.
+    #[cfg(all(feature = "postgres", feature = "devcluster"))]
+    pub async fn postgres() -> Self {
+        let cluster = pg_cluster::shared().await;
+        let database = cluster.fresh_database().await;
+        let store = minigram::store::PostgresStore::connect(
+            &cluster.cluster.primary_url(&database),
+            pg_cluster::small_pool(),
+        )
+        .await
+        .unwrap();
+        Self::over(store).await
+    }
+
+    /// A [`ReplicaRouter`](minigram::store::postgres::ReplicaRouter) over the
+    /// shared dev cluster's primary and two replicas, on a fresh database,
+    /// with the `Store` contract's visibility rule
+    /// (`ReadConsistency::AllWritesThroughThisRouter`).
+    #[cfg(all(feature = "postgres", feature = "devcluster"))]
+    pub async fn postgres_router() -> Self {
+        use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
+        let cluster = pg_cluster::shared().await;
+        let database = cluster.fresh_database().await;
+        let router = ReplicaRouter::connect(
+            &cluster.cluster.primary_url(&database),
+            &cluster.cluster.replica_urls(&database),
+            RouterConfig {
+                consistency: ReadConsistency::AllWritesThroughThisRouter,
+                pool: pg_cluster::small_pool(),
+                ..RouterConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        Self::over(router).await
+    }
+
+    #[cfg(all(feature = "postgres", feature = "devcluster"))]
+    async fn over(store: impl minigram::Store + 'static) -> Self {
+        let dir = tempfile::tempdir().unwrap();
         let app = Minigram::builder()
             .store(store)
             .media_dir(dir.path().join("media"))

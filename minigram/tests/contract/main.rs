@@ -19,6 +19,8 @@ macro_rules! on_every_store {
     ($($module:ident :: $test:ident),* $(,)?) => {
         on_every_store!(@backend memory, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "embedded")] embedded, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "devcluster"))] postgres, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "devcluster"))] postgres_router, $($module::$test),*);
     };
     (@backend $(#[$attr:meta])* $backend:ident, $($module:ident :: $test:ident),*) => {
         $(#[$attr])*

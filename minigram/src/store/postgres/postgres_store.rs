@@ -1,0 +1,567 @@
+use std::str::FromStr as _;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::types::{PgLsn, ToSql};
+use tokio_postgres::{NoTls, Row};
+
+use super::PostgresConfig;
+use super::pg_failure::{Doing as _, PgFailure};
+use super::{migrations, rows, sql};
+use crate::domain::{
+    FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
+};
+use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::store::{
+    Credentials, MetricKind, NewPhoto, NewUser, Store, StoreMetric, from_millis, to_millis,
+};
+
+/// The PostgreSQL store: a deadpool pool of tokio-postgres connections to
+/// one server. See the [module docs](super).
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    /// The URL without its password, for messages and status pages.
+    display_url: String,
+}
+
+/// What a replica reports about its replay (see [`PostgresStore::replay_status`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReplayStatus {
+    pub in_recovery: bool,
+    pub replay_lsn: Option<u64>,
+    pub seconds_since_replayed_commit: Option<f64>,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgresql://user:password@host:port/db`
+    /// or the `key=value` form), checks that it answers and, when
+    /// `config.migrate` is on, applies the schema migrations.
+    pub async fn connect(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
+        let migrate = config.migrate;
+        let store = Self::build(url, config)?;
+        let mut client = store.client().await.doing("connecting to PostgreSQL")?;
+        if migrate {
+            migrations::apply(&mut client).await?;
+        }
+        tracing::info!(url = %store.display_url, "connected to PostgreSQL");
+        Ok(store)
+    }
+
+    /// A store whose pool connects on first use, without migrating.
+    pub(crate) fn build(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
+        let mut pg_config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::backend("parsing the database URL", e))?;
+        pg_config
+            .connect_timeout(config.connect_timeout)
+            .application_name(&config.application_name);
+        if let Some(timeout) = config.statement_timeout {
+            pg_config.options(format!("-c statement_timeout={}", timeout.as_millis()));
+        }
+        let display_url = redact(url);
+        let manager = Manager::from_config(
+            pg_config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(config.wait_timeout))
+            .create_timeout(Some(config.connect_timeout))
+            .recycle_timeout(Some(config.connect_timeout))
+            .build()
+            .map_err(|e| StoreError::backend("building the connection pool", e))?;
+        Ok(Self { pool, display_url })
+    }
+
+    /// The URL connected to, without its password.
+    pub fn url(&self) -> &str {
+        &self.display_url
+    }
+
+    async fn client(&self) -> Result<Object, PgFailure> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Runs one prepared statement.
+    async fn query(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, PgFailure> {
+        let client = self.client().await?;
+        let prepared = client.prepare_cached(statement).await?;
+        Ok(client.query(&prepared, params).await?)
+    }
+
+    async fn query_one(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, PgFailure> {
+        let client = self.client().await?;
+        let prepared = client.prepare_cached(statement).await?;
+        Ok(client.query_one(&prepared, params).await?)
+    }
+
+    async fn query_opt(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, PgFailure> {
+        let client = self.client().await?;
+        let prepared = client.prepare_cached(statement).await?;
+        Ok(client.query_opt(&prepared, params).await?)
+    }
+
+    /// The primary's current WAL write position (`pg_current_wal_lsn()`):
+    /// once a replica has replayed up to it, it shows every write committed
+    /// before this call.
+    pub(crate) async fn current_wal_lsn(&self) -> Result<u64, StoreError> {
+        let row = self
+            .query_one(sql::CURRENT_WAL_LSN, &[])
+            .await
+            .doing("reading the WAL position")?;
+        Ok(u64::from(rows::column::<PgLsn>(&row, 0)?))
+    }
+
+    /// A replica's replay position and how old its last replayed commit is.
+    pub(crate) async fn replay_status(&self) -> Result<ReplayStatus, StoreError> {
+        let row = self
+            .query_one(sql::REPLAY_STATUS, &[])
+            .await
+            .doing("reading the replay position")?;
+        Ok(ReplayStatus {
+            in_recovery: rows::column(&row, 0)?,
+            replay_lsn: rows::column::<Option<PgLsn>>(&row, 1)?.map(u64::from),
+            seconds_since_replayed_commit: rows::column(&row, 2)?,
+        })
+    }
+
+    async fn page(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let candidates = self
+            .query(statement, params)
+            .await
+            .doing("reading a feed page")?
+            .iter()
+            .map(rows::photo_view)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(FeedPage::from_candidates(candidates, page.limit))
+    }
+}
+
+/// An id as stored: ids above `i64::MAX` cannot exist in the database.
+fn db_id(id: u64) -> Option<i64> {
+    i64::try_from(id).ok()
+}
+
+/// The exclusive upper bound of a page's photo ids.
+fn before(page: PageRequest) -> i64 {
+    page.cursor
+        .map_or(i64::MAX, |c| db_id(c.before().get()).unwrap_or(i64::MAX))
+}
+
+/// Rows to read for a page: one more than the limit, to learn whether a
+/// next page exists.
+fn fetch(page: PageRequest) -> i64 {
+    page.limit.get() as i64 + 1
+}
+
+fn millis(time: DateTime<Utc>) -> DateTime<Utc> {
+    from_millis(to_millis(time))
+}
+
+/// `url` with any password replaced by `***`.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url
+            .split_whitespace()
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=***"
+                } else {
+                    kv
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_user(&self, new: NewUser) -> Result<User, RegisterError> {
+        let created_at = millis(new.created_at);
+        let key = new.username.key();
+        let result = self
+            .query_one(
+                sql::CREATE_USER,
+                &[
+                    &new.username.as_str(),
+                    &key,
+                    &new.email.as_str(),
+                    &new.password_hash,
+                    &created_at,
+                ],
+            )
+            .await;
+        match result {
+            Ok(row) => Ok(User {
+                id: rows::user_id(rows::column(&row, 0)?)?,
+                username: new.username,
+                email: new.email,
+                created_at,
+            }),
+            Err(e) => match e.unique_violation() {
+                Some("users_username_key") => Err(RegisterError::UsernameTaken),
+                Some("users_email_key") => {
+                    // Both may clash; the contract reports the username first.
+                    let row = self
+                        .query_one(sql::USERNAME_TAKEN, &[&key])
+                        .await
+                        .doing("checking a username")?;
+                    if rows::column(&row, 0)? {
+                        Err(RegisterError::UsernameTaken)
+                    } else {
+                        Err(RegisterError::EmailTaken)
+                    }
+                }
+                _ => Err(e.into_store("creating a user").into()),
+            },
+        }
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let Some(id) = db_id(id.get()) else {
+            return Ok(None);
+        };
+        self.query_opt(sql::USER, &[&id])
+            .await
+            .doing("reading a user")?
+            .as_ref()
+            .map(rows::user)
+            .transpose()
+    }
+
+    async fn credentials(&self, username: &Username) -> Result<Option<Credentials>, StoreError> {
+        let row = self
+            .query_opt(sql::CREDENTIALS, &[&username.key()])
+            .await
+            .doing("reading credentials")?;
+        row.map(|row| {
+            Ok(Credentials {
+                user: rows::user(&row)?,
+                password_hash: rows::column(&row, 4)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
+        let Some(author) = db_id(new.author.get()) else {
+            return Err(PostPhotoError::AuthorNotFound(new.author));
+        };
+        let created_at = millis(new.created_at);
+        let result = self
+            .query_opt(
+                sql::CREATE_PHOTO,
+                &[
+                    &author,
+                    &new.caption.as_str(),
+                    &new.media.key.as_str(),
+                    &new.media.content_type.extension(),
+                    &i64::from(new.media.width),
+                    &i64::from(new.media.height),
+                    &created_at,
+                ],
+            )
+            .await;
+        let row = match result {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(PostPhotoError::AuthorNotFound(new.author)),
+            Err(e) if e.foreign_key_violation().is_some() => {
+                return Err(PostPhotoError::AuthorNotFound(new.author));
+            }
+            Err(e) => return Err(e.into_store("creating a photo").into()),
+        };
+        Ok(Photo {
+            id: rows::photo_id(rows::column(&row, 0)?)?,
+            author: new.author,
+            author_username: rows::username(rows::column(&row, 1)?)?,
+            caption: new.caption,
+            media_key: new.media.key,
+            content_type: new.media.content_type,
+            width: new.media.width,
+            height: new.media.height,
+            created_at,
+            like_count: 0,
+        })
+    }
+
+    async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {
+        let (Some(id), viewer) = (db_id(id.get()), db_id(viewer.get()).unwrap_or(0)) else {
+            return Ok(None);
+        };
+        self.query_opt(sql::PHOTO, &[&id, &viewer])
+            .await
+            .doing("reading a photo")?
+            .as_ref()
+            .map(rows::photo_view)
+            .transpose()
+    }
+
+    async fn like(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
+        set_like(self, user, photo, sql::LIKE, "liking a photo").await
+    }
+
+    async fn unlike(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
+        set_like(self, user, photo, sql::UNLIKE, "unliking a photo").await
+    }
+
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
+        set_follow(self, follower, followee, sql::FOLLOW, "following").await
+    }
+
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
+        set_follow(self, follower, followee, sql::UNFOLLOW, "unfollowing").await
+    }
+
+    async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError> {
+        let Some(id) = db_id(user.get()) else {
+            return Ok(None);
+        };
+        let viewer = db_id(viewer.get()).unwrap_or(0);
+        let Some(row) = self
+            .query_opt(sql::PROFILE, &[&id, &viewer])
+            .await
+            .doing("reading a profile")?
+        else {
+            return Ok(None);
+        };
+        let [followers, following, photos] = rows::counts(&row, 1)?;
+        Ok(Some(Profile {
+            user_id: user,
+            username: rows::username(rows::column(&row, 0)?)?,
+            followers,
+            following,
+            photos,
+            followed_by_viewer: rows::column(&row, 4)?,
+        }))
+    }
+
+    async fn followees(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        let Some(id) = db_id(user.get()) else {
+            return Ok(Vec::new());
+        };
+        self.query(sql::FOLLOWEES, &[&id])
+            .await
+            .doing("reading followees")?
+            .iter()
+            .map(|row| rows::user_id(rows::column(row, 0)?))
+            .collect()
+    }
+
+    async fn photos_by_authors(
+        &self,
+        authors: &[UserId],
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let mut ids: Vec<i64> = authors.iter().filter_map(|a| db_id(a.get())).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(FeedPage::default());
+        }
+        let viewer = db_id(viewer.get()).unwrap_or(0);
+        self.page(
+            sql::PHOTOS_BY_AUTHORS,
+            &[&ids, &before(page), &fetch(page), &viewer],
+            page,
+        )
+        .await
+    }
+
+    async fn global_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let viewer = db_id(viewer.get()).unwrap_or(0);
+        self.page(
+            sql::GLOBAL_PHOTOS,
+            &[&before(page), &fetch(page), &viewer],
+            page,
+        )
+        .await
+    }
+
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.query(sql::REVOKE_TOKEN, &[&token_id, &millis(expires_at)])
+            .await
+            .doing("revoking a token")?;
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
+        let row = self
+            .query_one(sql::IS_TOKEN_REVOKED, &[&token_id])
+            .await
+            .doing("checking a token")?;
+        rows::column(&row, 0)
+    }
+
+    async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        if let Some(row) = self
+            .query_opt(sql::INSERT_SETTING, &[&key, &default])
+            .await
+            .doing("storing a setting")?
+        {
+            return rows::column(&row, 0);
+        }
+        let row = self
+            .query_one(sql::SETTING, &[&key])
+            .await
+            .doing("reading a setting")?;
+        rows::column(&row, 0)
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        self.query(sql::PROBE, &[])
+            .await
+            .doing("probing the database")?;
+        Ok(())
+    }
+
+    fn metrics(&self) -> Vec<StoreMetric> {
+        let status = self.pool.status();
+        let gauge = |name, help, value: usize| StoreMetric {
+            name,
+            help,
+            kind: MetricKind::Gauge,
+            value: value as f64,
+        };
+        vec![
+            gauge(
+                "minigram_pg_pool_size",
+                "Connections the PostgreSQL pool holds.",
+                status.size,
+            ),
+            gauge(
+                "minigram_pg_pool_max_size",
+                "Most connections the PostgreSQL pool may hold.",
+                status.max_size,
+            ),
+            gauge(
+                "minigram_pg_pool_available",
+                "Idle connections in the PostgreSQL pool.",
+                status.available,
+            ),
+            gauge(
+                "minigram_pg_pool_waiting",
+                "Callers waiting for a PostgreSQL connection.",
+                status.waiting,
+            ),
+        ]
+    }
+
+    async fn close(&self) -> Result<(), StoreError> {
+        self.pool.close();
+        Ok(())
+    }
+}
+
+async fn set_like(
+    store: &PostgresStore,
+    user: UserId,
+    photo: PhotoId,
+    statement: &str,
+    action: &'static str,
+) -> Result<u64, LikeError> {
+    let Some(user_db) = db_id(user.get()) else {
+        return Err(LikeError::UserNotFound(user));
+    };
+    let Some(photo_db) = db_id(photo.get()) else {
+        return Err(LikeError::PhotoNotFound(photo));
+    };
+    let row = match store.query_one(statement, &[&photo_db, &user_db]).await {
+        Ok(row) => row,
+        // Only in a race with a concurrent insert not yet visible; users and
+        // photos are never deleted.
+        Err(e) => match e.foreign_key_violation() {
+            Some("likes_user_id_fkey") => return Err(LikeError::UserNotFound(user)),
+            Some("likes_photo_id_fkey") => return Err(LikeError::PhotoNotFound(photo)),
+            _ => return Err(e.into_store(action).into()),
+        },
+    };
+    if !rows::column::<bool>(&row, 0)? {
+        return Err(LikeError::UserNotFound(user));
+    }
+    match rows::column::<Option<i64>>(&row, 1)? {
+        Some(count) => Ok(rows::like_count(count)?),
+        None => Err(LikeError::PhotoNotFound(photo)),
+    }
+}
+
+async fn set_follow(
+    store: &PostgresStore,
+    follower: UserId,
+    followee: UserId,
+    statement: &str,
+    action: &'static str,
+) -> Result<(), FollowError> {
+    if follower == followee {
+        return Err(FollowError::SelfFollow);
+    }
+    let (Some(follower_db), Some(followee_db)) = (db_id(follower.get()), db_id(followee.get()))
+    else {
+        let unknown = if db_id(follower.get()).is_none() {
+            follower
+        } else {
+            followee
+        };
+        return Err(FollowError::UserNotFound(unknown));
+    };
+    let row = match store
+        .query_one(statement, &[&follower_db, &followee_db])
+        .await
+    {
+        Ok(row) => row,
+        Err(e) => match e.foreign_key_violation() {
+            Some("follows_follower_id_fkey") => return Err(FollowError::UserNotFound(follower)),
+            Some("follows_followee_id_fkey") => return Err(FollowError::UserNotFound(followee)),
+            _ => return Err(e.into_store(action).into()),
+        },
+    };
+    if !rows::column::<bool>(&row, 0)? {
+        return Err(FollowError::UserNotFound(follower));
+    }
+    if !rows::column::<bool>(&row, 1)? {
+        return Err(FollowError::UserNotFound(followee));
+    }
+    Ok(())
+}
