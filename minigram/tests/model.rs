@@ -232,3 +232,94 @@ proptest! {
         })?;
     }
 }
+
+/// The same model test on PostgreSQL: [`PostgresStore`] and the
+/// [`ReplicaRouter`] over two streaming replicas, each case on its own
+/// database of one shared dev cluster. `Reopen` drops the pool (or the
+/// router) and connects again.
+///
+/// [`PostgresStore`]: minigram::store::PostgresStore
+/// [`ReplicaRouter`]: minigram::store::postgres::ReplicaRouter
+#[cfg(all(feature = "postgres", feature = "devcluster"))]
+#[path = "common/pg_cluster.rs"]
+mod pg_cluster;
+
+#[cfg(all(feature = "postgres", feature = "devcluster"))]
+mod postgres {
+    use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
+    use minigram::store::{MemoryStore, PostgresStore, Store};
+    use proptest::prelude::*;
+
+    use super::{Op, apply, op, pg_cluster};
+
+    #[derive(Clone, Copy, Debug)]
+    enum Backend {
+        Postgres,
+        Router,
+    }
+
+    async fn open(backend: Backend, database: &str) -> Box<dyn Store> {
+        let cluster = &pg_cluster::shared().await.cluster;
+        let primary = cluster.primary_url(database);
+        match backend {
+            Backend::Postgres => Box::new(
+                PostgresStore::connect(&primary, pg_cluster::small_pool())
+                    .await
+                    .unwrap(),
+            ),
+            Backend::Router => Box::new(
+                ReplicaRouter::connect(
+                    &primary,
+                    &cluster.replica_urls(database),
+                    RouterConfig {
+                        consistency: ReadConsistency::AllWritesThroughThisRouter,
+                        pool: pg_cluster::small_pool(),
+                        ..RouterConfig::default()
+                    },
+                )
+                .await
+                .unwrap(),
+            ),
+        }
+    }
+
+    fn check(backend: Backend, ops: &[Op]) -> Result<(), TestCaseError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let database = pg_cluster::shared().await.fresh_database().await;
+            let model = MemoryStore::new();
+            let mut store = open(backend, &database).await;
+            for (step, op) in ops.iter().enumerate() {
+                if let Op::Reopen = op {
+                    store.close().await.unwrap();
+                    drop(store);
+                    store = open(backend, &database).await;
+                    continue;
+                }
+                let expected = apply(&model, op, step).await;
+                let actual = apply(store.as_ref(), op, step).await;
+                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
+            }
+            store.close().await.unwrap();
+            Ok(())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn postgres_store_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+            check(Backend::Postgres, &ops)?;
+        }
+
+        #[test]
+        fn replica_router_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+            check(Backend::Router, &ops)?;
+        }
+    }
+}

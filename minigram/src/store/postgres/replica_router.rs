@@ -179,6 +179,13 @@ impl ReplicaRouter {
         // One first poll of everything before serving, so reads start on
         // replicas rather than on the primary.
         shared.poll_primary().await;
+        if shared.config.consistency == ReadConsistency::AllWritesThroughThisRouter {
+            // Writes made before this router existed (through an earlier
+            // handle) count as its own.
+            // (`None` only if the primary died since it answered in `connect`.)
+            let lsn = lock(&shared.primary_health).lsn.unwrap_or(0);
+            shared.newest_write.store(lsn, Ordering::Release);
+        }
         for replica in &shared.replicas {
             shared.poll_replica(replica).await;
         }
