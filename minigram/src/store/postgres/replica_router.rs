@@ -447,7 +447,15 @@ impl Shared {
         requirement: Requirement,
         op: impl Fn(&'a PostgresStore) -> BoxFuture<'a, Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        let usable = self.usable_replicas();
+        let mut usable = self.usable_replicas();
+        // Replicas known to have what the read needs first (fewest reads in
+        // flight first); then the others, furthest along first, so that the
+        // one on-the-spot re-check asks the likeliest one.
+        usable.sort_by_key(|r| {
+            let reached = Self::has_reached(r, requirement);
+            let replay = lock(&r.health).replay_lsn.unwrap_or(0);
+            (!reached, if reached { 0 } else { u64::MAX - replay })
+        });
         let mut fallback = if usable.is_empty() {
             Fallback::NoReplica
         } else {
