@@ -349,10 +349,10 @@ impl DevCluster {
             return Ok(());
         }
         pg.start(&self.user, &self.binaries, &self.settings).await?;
-        if let NodeId::Replica(i) = node {
-            if self.primary.is_running() {
-                self.wait_streaming(i).await?;
-            }
+        if let NodeId::Replica(i) = node
+            && self.primary.is_running()
+        {
+            self.wait_streaming(i).await?;
         }
         Ok(())
     }

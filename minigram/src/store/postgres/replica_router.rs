@@ -360,12 +360,11 @@ impl Shared {
         if self.config.consistency == ReadConsistency::AllWritesThroughThisRouter {
             needed = needed.max(self.newest_write.load(Ordering::Acquire));
         }
-        if let Some(viewer) = viewer {
-            if let Some((lsn, at)) = lock(&self.sticky).get(&viewer).copied() {
-                if at.elapsed() < self.config.sticky_window {
-                    needed = needed.max(lsn);
-                }
-            }
+        if let Some(viewer) = viewer
+            && let Some((lsn, at)) = lock(&self.sticky).get(&viewer).copied()
+            && at.elapsed() < self.config.sticky_window
+        {
+            needed = needed.max(lsn);
         }
         match needed {
             0 => Requirement::Any,
