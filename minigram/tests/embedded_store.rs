@@ -46,6 +46,8 @@ async fn sessions_and_data_survive_a_restart() {
         )
         .await
         .unwrap();
+    let logged_out = app.login("ada", "password123").await.unwrap();
+    app.logout(&logged_out.token).await.unwrap();
     app.close().await.unwrap();
     drop(app);
 
@@ -53,6 +55,9 @@ async fn sessions_and_data_survive_a_restart() {
     // The generated token secret was persisted, so the old token still works.
     let principal = app.authenticate(&session.token).await.unwrap();
     assert_eq!(principal.user_id, session.user.id);
+    // And the revocation was too.
+    let err = app.authenticate(&logged_out.token).await.unwrap_err();
+    assert!(matches!(err, minigram::AuthError::Revoked), "{err:?}");
     app.login("ada", "password123").await.unwrap();
     app.close().await.unwrap();
 }

@@ -1,7 +1,8 @@
 //! Passwords and tokens.
 //!
 //! - [`PasswordHasher`] runs argon2id (OWASP defaults: m = 19 MiB, t = 2, p = 1)
-//!   on a bounded slice of the blocking pool, never on the async runtime.
+//!   on a few dedicated threads (one per core by default), never on the
+//!   async runtime.
 //! - [`TokenIssuer`] signs HS256 JWTs with a required `exp` and a random `jti`
 //!   that logout revokes.
 

@@ -84,18 +84,23 @@ pub struct PasswordHasher {
 struct Inner {
     argon2: Argon2<'static>,
     config: HasherConfig,
+    /// `max_concurrent` dedicated threads. Dedicated rather than tokio's
+    /// blocking pool (up to 512 threads): each thread that ever hashed keeps
+    /// argon2's 19 MiB work area in its malloc arena, so the number of
+    /// hashing threads bounds the memory hashing can hold.
+    threads: rayon::ThreadPool,
     slots: Semaphore,
     /// A hash of a random password, verified against when the user is
     /// unknown so that unknown users cost the same time as known ones.
-    dummy_hash: String,
+    dummy_hash: std::sync::OnceLock<String>,
     waiting: AtomicU64,
     completed: AtomicU64,
     busy_micros: AtomicU64,
 }
 
 impl PasswordHasher {
-    /// Builds a hasher; computes the dummy hash (one hash's time) on the
-    /// blocking pool.
+    /// Builds a hasher: starts its threads and computes the dummy hash on
+    /// them (one hash's time).
     pub async fn new(config: HasherConfig) -> Result<Self, HashingError> {
         let params = Params::new(
             config.memory_kib,
@@ -104,29 +109,40 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| HashingError::InvalidParameters(e.to_string()))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let for_dummy = argon2.clone();
-        let dummy_hash = tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            let random = SaltString::generate(&mut OsRng);
-            for_dummy
-                .hash_password(random.as_str().as_bytes(), &salt)
-                .map(|h| h.to_string())
-        })
-        .await
-        .map_err(|e| HashingError::Failed(e.to_string()))?
-        .map_err(|e| HashingError::Failed(e.to_string()))?;
-        Ok(Self {
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.max_concurrent.max(1))
+            .thread_name(|i| format!("minigram-hash-{i}"))
+            .build()
+            .map_err(|e| HashingError::Failed(format!("starting the hashing threads: {e}")))?;
+        let hasher = Self {
             inner: Arc::new(Inner {
-                argon2,
+                argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
                 config,
+                threads,
                 slots: Semaphore::new(config.max_concurrent.max(1)),
-                dummy_hash,
+                dummy_hash: std::sync::OnceLock::new(),
                 waiting: AtomicU64::new(0),
                 completed: AtomicU64::new(0),
                 busy_micros: AtomicU64::new(0),
             }),
-        })
+        };
+        let dummy_hash = hasher
+            .run(|argon2| {
+                let salt = SaltString::generate(&mut OsRng);
+                let random = SaltString::generate(&mut OsRng);
+                argon2
+                    .hash_password(random.as_str().as_bytes(), &salt)
+                    .map(|h| h.to_string())
+                    .map_err(|e| HashingError::Failed(e.to_string()))
+            })
+            .await?;
+        let _ = hasher.inner.dummy_hash.set(dummy_hash);
+        Ok(hasher)
+    }
+
+    fn dummy_hash(&self) -> String {
+        // Set in `new` before the hasher is handed out.
+        self.inner.dummy_hash.get().cloned().unwrap_or_default()
     }
 
     /// The parameters in use.
@@ -158,7 +174,7 @@ impl PasswordHasher {
     ) -> Result<bool, HashingError> {
         let password = password.clone();
         let known = phc.is_some();
-        let phc = phc.unwrap_or_else(|| self.inner.dummy_hash.clone());
+        let phc = phc.unwrap_or_else(|| self.dummy_hash());
         self.run(move |argon2| {
             let parsed = PasswordHash::new(&phc).map_err(|e| {
                 HashingError::Failed(format!("stored hash is not a PHC string: {e}"))
@@ -174,7 +190,7 @@ impl PasswordHasher {
     /// Verifies a password with nobody's hash, for a username that cannot
     /// exist; takes one hash's time and returns `false`.
     pub async fn verify_dummy(&self, password: &str) -> Result<bool, HashingError> {
-        let dummy = self.inner.dummy_hash.clone();
+        let dummy = self.dummy_hash();
         // Bounded like real passwords, so huge input cannot buy extra work.
         let end = (0..=password.len().min(Password::MAX_BYTES))
             .rev()
@@ -202,7 +218,9 @@ impl PasswordHasher {
         }
     }
 
-    /// Runs `work` on the blocking pool once a slot is free.
+    /// Runs `work` on a hashing thread once a slot is free. The semaphore
+    /// queues callers on the async side (and measures the wait); the slot is
+    /// held until the work is done, so the pool never has a backlog.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Argon2<'static>) -> Result<T, HashingError> + Send + 'static,
@@ -211,18 +229,20 @@ impl PasswordHasher {
         let permit = self.inner.slots.acquire().await;
         self.inner.waiting.fetch_sub(1, Ordering::Relaxed);
         let _permit = permit.map_err(|e| HashingError::Failed(e.to_string()))?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
+        self.inner.threads.spawn(move || {
             let started = Instant::now();
             let result = work(&inner.argon2);
             inner.completed.fetch_add(1, Ordering::Relaxed);
             inner
                 .busy_micros
                 .fetch_add(duration_micros(started.elapsed()), Ordering::Relaxed);
-            result
-        })
-        .await
-        .map_err(|e| HashingError::Failed(e.to_string()))?
+            let _ = reply.send(result);
+        });
+        answer
+            .await
+            .map_err(|_| HashingError::Failed("the hashing thread stopped".into()))?
     }
 }
 

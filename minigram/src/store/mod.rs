@@ -146,6 +146,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         page: PageRequest,
     ) -> Result<FeedPage, StoreError>;
 
+    /// One page of the photos of `viewer` and everyone `viewer` follows,
+    /// newest first: the pull home feed. The default composes
+    /// [`Store::followees`] and [`Store::photos_by_authors`]; stores that can
+    /// answer from one snapshot (one transaction, one query) override it.
+    async fn followed_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let mut authors = self.followees(viewer).await?;
+        authors.push(viewer);
+        self.photos_by_authors(&authors, viewer, page).await
+    }
+
     /// One page of everyone's photos, newest first, as `viewer` sees them.
     async fn global_photos(
         &self,
@@ -162,7 +176,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Whether the token with id `token_id` was revoked.
+    /// Whether the token with id `token_id` was revoked. Once the
+    /// revocation's `expires_at` has passed a store may forget it and answer
+    /// `false`: such a token is refused for its expiry anyway.
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
 
     /// The setting `key`; when absent, stores `default` and returns it.

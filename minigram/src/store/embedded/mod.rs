@@ -10,6 +10,7 @@
 mod group_commit_writer;
 mod read_ops;
 mod records;
+mod revocations;
 mod storage_context;
 mod tables;
 mod write_ops;
@@ -25,6 +26,7 @@ use redb::{Database, ReadTransaction, ReadableDatabase as _};
 use tokio::sync::Semaphore;
 
 use self::group_commit_writer::{GroupCommitWriter, WriterSettings};
+use self::revocations::Revocations;
 use self::storage_context::StorageContext as _;
 use self::tables::{SCHEMA_VERSION, SCHEMA_VERSION_KEY};
 use self::write_ops::WriteTables;
@@ -69,6 +71,7 @@ pub struct EmbeddedStore {
     /// read finishes.
     db: RwLock<Option<Arc<Database>>>,
     writer: GroupCommitWriter,
+    revocations: Revocations,
     read_permits: Arc<Semaphore>,
     /// Permits the semaphore was created with (never changed).
     max_reads: usize,
@@ -82,9 +85,15 @@ impl EmbeddedStore {
     pub async fn open(path: impl AsRef<Path>, config: EmbeddedConfig) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let open_path = path.clone();
-        let db = tokio::task::spawn_blocking(move || open_database(&open_path, config.cache_bytes))
-            .await
-            .map_err(|e| StoreError::backend("opening the database", e))??;
+        let (db, revocations) = tokio::task::spawn_blocking(move || {
+            let db = open_database(&open_path, config.cache_bytes)?;
+            let txn = db.begin_read().during("starting a read transaction")?;
+            let revocations = Revocations::load(&txn, to_millis(Utc::now()))?;
+            drop(txn);
+            Ok::<_, StoreError>((db, revocations))
+        })
+        .await
+        .map_err(|e| StoreError::backend("opening the database", e))??;
         let db = Arc::new(db);
         let writer = GroupCommitWriter::start(
             Arc::clone(&db),
@@ -97,6 +106,7 @@ impl EmbeddedStore {
         Ok(Self {
             db: RwLock::new(Some(db)),
             writer,
+            revocations,
             read_permits: Arc::new(Semaphore::new(config.max_concurrent_reads.max(1))),
             max_reads: config.max_concurrent_reads.max(1),
             path,
@@ -241,6 +251,15 @@ impl Store for EmbeddedStore {
             .await
     }
 
+    async fn followed_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        self.read(move |txn| read_ops::followed_photos(txn, viewer, page))
+            .await
+    }
+
     async fn global_photos(
         &self,
         viewer: UserId,
@@ -255,16 +274,22 @@ impl Store for EmbeddedStore {
         token_id: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let token_id = token_id.to_owned();
+        let owned_id = token_id.to_owned();
         let expires_at_ms = to_millis(expires_at);
-        self.write(move |t| Ok(t.revoke_token(&token_id, expires_at_ms)))
-            .await
+        self.write(move |t| Ok(t.revoke_token(&owned_id, expires_at_ms)))
+            .await?;
+        // Only after the commit: the in-memory set never claims a
+        // revocation that is not durable.
+        self.revocations
+            .insert(token_id, expires_at_ms, to_millis(Utc::now()));
+        Ok(())
     }
 
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
-        let token_id = token_id.to_owned();
-        self.read(move |txn| read_ops::is_token_revoked(txn, &token_id))
-            .await
+        // Answered from memory (see `Revocations`); a closed store still
+        // refuses, as every other call does.
+        self.database()?;
+        Ok(self.revocations.contains(token_id))
     }
 
     async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {

@@ -270,6 +270,18 @@ pub(super) fn photos_by_authors(
     PhotoViewer::open(txn, viewer)?.page(ids, page)
 }
 
+/// The pull home feed from one snapshot: the viewer's followees and the
+/// merge of their photos with the viewer's own.
+pub(super) fn followed_photos(
+    txn: &ReadTransaction,
+    viewer: UserId,
+    page: PageRequest,
+) -> Result<FeedPage, StoreError> {
+    let mut authors = followees(txn, viewer)?;
+    authors.push(viewer);
+    photos_by_authors(txn, &authors, viewer, page)
+}
+
 pub(super) fn global_photos(
     txn: &ReadTransaction,
     viewer: UserId,
@@ -287,16 +299,6 @@ pub(super) fn global_photos(
         ids.push(entry.during("scanning photos")?.0.value());
     }
     viewer_tables.page(ids, page)
-}
-
-pub(super) fn is_token_revoked(txn: &ReadTransaction, token_id: &str) -> Result<bool, StoreError> {
-    let revoked = txn
-        .open_table(REVOKED_TOKENS)
-        .during("opening revoked tokens")?;
-    Ok(revoked
-        .get(token_id)
-        .during("reading a revocation")?
-        .is_some())
 }
 
 /// A cheap end-to-end read used by health checks.
