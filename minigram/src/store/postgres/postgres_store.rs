@@ -402,6 +402,22 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn followed_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let Some(viewer) = db_id(viewer.get()) else {
+            return Ok(FeedPage::default());
+        };
+        self.page(
+            sql::FOLLOWED_PHOTOS,
+            &[&viewer, &before(page), &fetch(page)],
+            page,
+        )
+        .await
+    }
+
     async fn global_photos(
         &self,
         viewer: UserId,

@@ -600,6 +600,18 @@ impl Store for ReplicaRouter {
         .await
     }
 
+    async fn followed_photos(
+        &self,
+        viewer: UserId,
+        page: PageRequest,
+    ) -> Result<FeedPage, StoreError> {
+        let s = &self.shared;
+        s.read(s.requirement(Some(viewer), 0), |store| {
+            store.followed_photos(viewer, page)
+        })
+        .await
+    }
+
     async fn global_photos(
         &self,
         viewer: UserId,

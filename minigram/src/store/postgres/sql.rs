@@ -153,3 +153,15 @@ pub(super) const REPLAY_STATUS: &str = "\
 SELECT pg_is_in_recovery(),
        pg_last_wal_replay_lsn(),
        EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp()))::float8";
+
+/// The home feed in one statement (one snapshot): the viewer's followees
+/// and the viewer, then the same per-author merge as [`PHOTOS_BY_AUTHORS`].
+pub(super) const FOLLOWED_PHOTOS: &str = concat!(
+    "SELECT ",
+    photo_columns!("1"),
+    " FROM (SELECT followee_id AS author_id FROM follows WHERE follower_id = $1 ",
+    "UNION SELECT $1) AS a ",
+    "CROSS JOIN LATERAL (",
+    "SELECT * FROM photos q WHERE q.author_id = a.author_id AND q.id < $2 ORDER BY q.id DESC LIMIT $3",
+    ") p ORDER BY p.id DESC LIMIT $3"
+);
