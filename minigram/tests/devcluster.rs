@@ -94,6 +94,8 @@ async fn a_given_directory_is_reused_across_restarts() {
         .start()
         .await
         .unwrap();
+    assert!(!cluster.ensure_database("kept").await.unwrap());
+    assert!(cluster.ensure_database("new").await.unwrap());
     let url = cluster.url(NodeId::Replica(0), "kept").unwrap();
     assert_eq!(query_one_i64(&url, "SELECT 1::int8").await, 1);
     cluster.stop().await.unwrap();

@@ -419,6 +419,30 @@ impl DevCluster {
             })
     }
 
+    /// Creates `database` on the primary unless it exists (for a cluster
+    /// kept in a directory across restarts). Returns whether it was created.
+    pub async fn ensure_database(&self, database: &str) -> Result<bool, DevClusterError> {
+        let client = connect(&self.primary.url("postgres"))
+            .await
+            .map_err(|source| DevClusterError::Query {
+                what: "connecting to the primary".into(),
+                source,
+            })?;
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])
+            .await
+            .map_err(|source| DevClusterError::Query {
+                what: "listing databases".into(),
+                source,
+            })?
+            .is_some();
+        if exists {
+            return Ok(false);
+        }
+        self.create_database(database, None).await?;
+        Ok(true)
+    }
+
     /// Waits until every running replica has replayed everything the
     /// primary had written when this was called (`pg_current_wal_lsn()`).
     pub async fn wait_for_replicas(&self, timeout: Duration) -> Result<(), DevClusterError> {
