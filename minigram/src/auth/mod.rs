@@ -6,6 +6,7 @@
 //! - [`TokenIssuer`] signs HS256 JWTs with a required `exp` and a random `jti`
 //!   that logout revokes.
 
+mod hash_memory;
 mod password_hasher;
 mod token_issuer;
 

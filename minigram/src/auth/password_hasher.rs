@@ -2,11 +2,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use argon2::Params;
+use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use tokio::sync::Semaphore;
 
+use super::hash_memory;
 use crate::domain::Password;
 
 /// argon2id parameters and how many hashes may run at once.
@@ -82,7 +83,7 @@ pub struct PasswordHasher {
 
 #[derive(Debug)]
 struct Inner {
-    argon2: Argon2<'static>,
+    params: Params,
     config: HasherConfig,
     /// `max_concurrent` dedicated threads. Dedicated rather than tokio's
     /// blocking pool (up to 512 threads): each thread that ever hashed keeps
@@ -116,7 +117,7 @@ impl PasswordHasher {
             .map_err(|e| HashingError::Failed(format!("starting the hashing threads: {e}")))?;
         let hasher = Self {
             inner: Arc::new(Inner {
-                argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+                params,
                 config,
                 threads,
                 slots: Semaphore::new(config.max_concurrent.max(1)),
@@ -127,13 +128,9 @@ impl PasswordHasher {
             }),
         };
         let dummy_hash = hasher
-            .run(|argon2| {
-                let salt = SaltString::generate(&mut OsRng);
+            .run(|params| {
                 let random = SaltString::generate(&mut OsRng);
-                argon2
-                    .hash_password(random.as_str().as_bytes(), &salt)
-                    .map(|h| h.to_string())
-                    .map_err(|e| HashingError::Failed(e.to_string()))
+                hash_memory::hash(params, random.as_str().as_bytes())
             })
             .await?;
         let _ = hasher.inner.dummy_hash.set(dummy_hash);
@@ -153,14 +150,8 @@ impl PasswordHasher {
     /// Hashes a password into a PHC string (`$argon2id$v=19$m=...`).
     pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
         let password = password.clone();
-        self.run(move |argon2| {
-            let salt = SaltString::generate(&mut OsRng);
-            argon2
-                .hash_password(password.expose().as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| HashingError::Failed(e.to_string()))
-        })
-        .await
+        self.run(move |params| hash_memory::hash(params, password.expose().as_bytes()))
+            .await
     }
 
     /// Whether `password` matches `phc`. With `phc` `None` (unknown user) it
@@ -175,13 +166,8 @@ impl PasswordHasher {
         let password = password.clone();
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy_hash());
-        self.run(move |argon2| {
-            let parsed = PasswordHash::new(&phc).map_err(|e| {
-                HashingError::Failed(format!("stored hash is not a PHC string: {e}"))
-            })?;
-            let matches = argon2
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok();
+        self.run(move |_| {
+            let matches = hash_memory::verify(&phc, password.expose().as_bytes())?;
             Ok(known && matches)
         })
         .await
@@ -197,10 +183,8 @@ impl PasswordHasher {
             .find(|&i| password.is_char_boundary(i))
             .unwrap_or(0);
         let password = password[..end].to_owned();
-        self.run(move |argon2| {
-            if let Ok(parsed) = PasswordHash::new(&dummy) {
-                let _ = argon2.verify_password(password.as_bytes(), &parsed);
-            }
+        self.run(move |_| {
+            let _ = hash_memory::verify(&dummy, password.as_bytes());
             Ok(false)
         })
         .await
@@ -223,7 +207,7 @@ impl PasswordHasher {
     /// held until the work is done, so the pool never has a backlog.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Argon2<'static>) -> Result<T, HashingError> + Send + 'static,
+        work: impl FnOnce(&Params) -> Result<T, HashingError> + Send + 'static,
     ) -> Result<T, HashingError> {
         self.inner.waiting.fetch_add(1, Ordering::Relaxed);
         let permit = self.inner.slots.acquire().await;
@@ -233,7 +217,7 @@ impl PasswordHasher {
         let inner = Arc::clone(&self.inner);
         self.inner.threads.spawn(move || {
             let started = Instant::now();
-            let result = work(&inner.argon2);
+            let result = work(&inner.params);
             inner.completed.fetch_add(1, Ordering::Relaxed);
             inner
                 .busy_micros
