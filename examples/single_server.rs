@@ -15,11 +15,27 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _};
-use minigram_server::{Application, ServerConfig, init_logging, shutdown_signal};
+use minigram_server::{Application, ServerConfig, StoreKind, init_logging, shutdown_signal};
+
+/// minigram-server's PostgreSQL flags, hidden here: stage 1 is embedded only.
+const POSTGRES_FLAGS: [&str; 8] = [
+    "store",
+    "database_url",
+    "replica_urls",
+    "replicas",
+    "pg_pool_size",
+    "read_consistency",
+    "sticky_window_secs",
+    "max_replica_lag_ms",
+];
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let matches = ServerConfig::command()
+    let mut command = ServerConfig::command();
+    for flag in POSTGRES_FLAGS {
+        command = command.mut_arg(flag, |arg| arg.hide(true));
+    }
+    let matches = command
         .name("single_server")
         .about("minigram stage 1 in one process: embedded store + media under --data-dir, served over HTTP.")
         .long_about(
@@ -32,6 +48,13 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => e.exit(),
     };
+    if config.store_kind() != StoreKind::Embedded {
+        eprintln!(
+            "single_server: stage 1 runs on the embedded store only; \
+             use `cargo run -p minigram-server -- --replicas 2` for PostgreSQL"
+        );
+        return ExitCode::FAILURE;
+    }
     init_logging(config.log_format, &config.log);
 
     let app = match Application::build(&config).await {

@@ -5,14 +5,14 @@ use std::time::Duration;
 use axum::serve::ListenerExt as _;
 use minigram::auth::TokenConfig;
 use minigram::media::{LocalMediaStore, MediaError};
-use minigram::store::{EmbeddedConfig, EmbeddedStore};
 use minigram::{BuildError, Minigram, StoreError};
 use secrecy::SecretSlice;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{ServerConfig, StoreKind};
+use crate::config::ServerConfig;
 use crate::state::{AppState, StateSettings};
+use crate::store_backend::StoreBackend;
 use crate::{app, instance_id};
 
 /// Extra time, past the request timeout, that in-flight requests get to
@@ -41,6 +41,13 @@ pub enum StartError {
     /// The library could not be built (weak secret, bad hash parameters...).
     #[error("starting the server failed: {0}")]
     Build(#[from] BuildError),
+    /// The flags contradict each other or need a feature this build lacks.
+    #[error("starting the server failed: {0}")]
+    Config(String),
+    /// The local PostgreSQL dev cluster could not be started or stopped.
+    #[cfg(feature = "devcluster")]
+    #[error("the PostgreSQL dev cluster failed: {0}")]
+    DevCluster(#[from] minigram::devcluster::DevClusterError),
 }
 
 /// Why the server stopped with an error.
@@ -53,6 +60,9 @@ pub enum ServeError {
     /// The store could not be flushed and closed at shutdown.
     #[error("closing the store failed: {0}")]
     Close(#[from] StoreError),
+    /// The PostgreSQL dev cluster could not be stopped at shutdown.
+    #[error("stopping the PostgreSQL dev cluster failed: {0}")]
+    StopCluster(#[source] StartError),
 }
 
 /// A bound, ready-to-run server: the store is open, the socket listens.
@@ -73,12 +83,18 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     state: AppState,
+    backend: StoreBackend,
     drain_timeout: Duration,
 }
 
 impl Application {
     /// Opens the store and media under `config.data_dir`, builds the
     /// library, and binds the socket (port 0 picks a free port).
+    ///
+    /// With `--replicas N` (or `--store postgres` without a URL) this first
+    /// starts a PostgreSQL primary and N streaming replicas under
+    /// `<data-dir>/postgres`; they stop when the server stops (or, failing
+    /// that, when its process ends).
     pub async fn build(config: &ServerConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(config.socket_addr())
             .await
@@ -90,20 +106,39 @@ impl Application {
             action: "reading the bound address".into(),
             source,
         })?;
-        let minigram = build_minigram(config).await?;
-        let state = AppState::new(
-            minigram,
-            StateSettings {
-                instance_id: config.instance_id.clone().unwrap_or_else(instance_id),
-                max_upload_bytes: config.max_upload_bytes,
-                request_timeout: config.request_timeout(),
-                media_dir: Some(config.media_dir()),
-            },
-        );
+        tokio::fs::create_dir_all(&config.data_dir)
+            .await
+            .map_err(|source| StartError::Io {
+                action: format!("creating the data directory {}", config.data_dir.display()),
+                source,
+            })?;
+        let mut backend = StoreBackend::open(config).await?;
+        let minigram = match build_minigram(config, &backend).await {
+            Ok(minigram) => minigram,
+            Err(e) => {
+                let _ = backend.store.close().await;
+                let _ = backend.stop_cluster().await;
+                return Err(e);
+            }
+        };
+        let settings = StateSettings {
+            instance_id: config.instance_id.clone().unwrap_or_else(instance_id),
+            max_upload_bytes: config.max_upload_bytes,
+            request_timeout: config.request_timeout(),
+            media_dir: Some(config.media_dir()),
+        };
+        #[cfg(feature = "postgres")]
+        let state = match &backend.router {
+            Some(router) => AppState::with_router(minigram, settings, router.clone()),
+            None => AppState::new(minigram, settings),
+        };
+        #[cfg(not(feature = "postgres"))]
+        let state = AppState::new(minigram, settings);
         Ok(Self {
             listener,
             addr,
             state,
+            backend,
             drain_timeout: config.request_timeout() + DRAIN_GRACE,
         })
     }
@@ -131,7 +166,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then stops accepting connections,
     /// lets in-flight requests finish (for at most the request timeout plus
     /// a few seconds), and closes the store, which makes every acknowledged
-    /// write durable.
+    /// write durable; then stops the dev cluster, if it started one.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -139,6 +174,7 @@ impl Application {
         let Self {
             listener,
             state,
+            mut backend,
             drain_timeout,
             ..
         } = self;
@@ -172,20 +208,19 @@ impl Application {
         };
         tracing::info!("closing the store");
         let closed = state.minigram().close().await;
+        let cluster_stopped = backend.stop_cluster().await;
         served?;
         closed?;
+        cluster_stopped.map_err(ServeError::StopCluster)?;
         tracing::info!("stopped");
         Ok(())
     }
 }
 
-async fn build_minigram(config: &ServerConfig) -> Result<Minigram, StartError> {
-    tokio::fs::create_dir_all(&config.data_dir)
-        .await
-        .map_err(|source| StartError::Io {
-            action: format!("creating the data directory {}", config.data_dir.display()),
-            source,
-        })?;
+async fn build_minigram(
+    config: &ServerConfig,
+    backend: &StoreBackend,
+) -> Result<Minigram, StartError> {
     let media_dir = config.media_dir();
     let max_upload = config.max_upload_bytes;
     let media = tokio::task::spawn_blocking(move || LocalMediaStore::open(media_dir))
@@ -195,11 +230,6 @@ async fn build_minigram(config: &ServerConfig) -> Result<Minigram, StartError> {
             source: std::io::Error::other(e),
         })??
         .with_max_bytes(max_upload);
-    let store = match config.store {
-        StoreKind::Embedded => {
-            EmbeddedStore::open(config.database_path(), EmbeddedConfig::default()).await?
-        }
-    };
     let tokens = TokenConfig {
         secret: config
             .token_secret
@@ -208,7 +238,7 @@ async fn build_minigram(config: &ServerConfig) -> Result<Minigram, StartError> {
         ttl: Duration::from_secs(config.token_ttl_secs.max(1)),
     };
     let built = Minigram::builder()
-        .store(store)
+        .shared_store(backend.store.clone())
         .media(media)
         .hasher(config.hasher())
         .tokens(tokens)

@@ -14,6 +14,20 @@ use minigram::media::DEFAULT_MAX_UPLOAD_BYTES;
 pub enum StoreKind {
     /// redb file under `--data-dir`, one group-committing writer.
     Embedded,
+    /// PostgreSQL: `--database-url` (and `--replica-url`s), or without a
+    /// URL a local dev cluster under `<data-dir>/postgres` (`--replicas`).
+    Postgres,
+}
+
+/// What reads through the replica router are guaranteed to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadConsistencyArg {
+    /// A user's reads see their own writes of the last `--sticky-window-secs`;
+    /// other users' writes may lag by up to `--max-replica-lag-ms`.
+    ReadYourWrites,
+    /// Every read sees every write acknowledged through this server before it
+    /// started (most reads go to the primary under a steady write load).
+    AllWrites,
 }
 
 /// How log lines are written.
@@ -55,9 +69,59 @@ pub struct ServerConfig {
     #[arg(long, env = "MINIGRAM_DATA_DIR", default_value = "./minigram-data")]
     pub data_dir: PathBuf,
 
-    /// Which store to use. Only `embedded` exists so far.
-    #[arg(long, env = "MINIGRAM_STORE", value_enum, default_value_t = StoreKind::Embedded)]
-    pub store: StoreKind,
+    /// Which store to use. Default: `postgres` when --database-url or --replicas is
+    /// given, else `embedded`.
+    #[arg(long, env = "MINIGRAM_STORE", value_enum)]
+    pub store: Option<StoreKind>,
+
+    /// PostgreSQL primary to use (`postgres://user:pass@host:port/db`). Without it,
+    /// `--store postgres` starts a local dev cluster under <data-dir>/postgres.
+    #[arg(
+        long,
+        env = "MINIGRAM_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "replicas"
+    )]
+    pub database_url: Option<String>,
+
+    /// A streaming replica of --database-url to send reads to (repeatable; in the
+    /// variable, comma-separated).
+    #[arg(
+        long = "replica-url",
+        env = "MINIGRAM_REPLICA_URLS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        requires = "database_url"
+    )]
+    pub replica_urls: Vec<String>,
+
+    /// Start a local PostgreSQL dev cluster (primary + N streaming replicas) under
+    /// <data-dir>/postgres, kept across restarts, and serve from it. Needs the
+    /// PostgreSQL server programs (Debian/Ubuntu: apt-get install postgresql).
+    #[arg(long, env = "MINIGRAM_REPLICAS")]
+    pub replicas: Option<usize>,
+
+    /// Most connections per PostgreSQL pool (one pool for the primary, one per replica).
+    #[arg(long, env = "MINIGRAM_PG_POOL_SIZE", default_value_t = 16)]
+    pub pg_pool_size: usize,
+
+    /// What reads from replicas are guaranteed to see.
+    #[arg(
+        long,
+        env = "MINIGRAM_READ_CONSISTENCY",
+        value_enum,
+        default_value_t = ReadConsistencyArg::ReadYourWrites
+    )]
+    pub read_consistency: ReadConsistencyArg,
+
+    /// How long after a user's write their reads only go to replicas that have it, in seconds.
+    #[arg(long, env = "MINIGRAM_STICKY_WINDOW_SECS", default_value_t = 30)]
+    pub sticky_window_secs: u64,
+
+    /// A replica further behind than this (age of its last replayed commit) stops
+    /// taking reads until it catches up: the staleness bound for other users' writes.
+    #[arg(long, env = "MINIGRAM_MAX_REPLICA_LAG_MS", default_value_t = 5_000)]
+    pub max_replica_lag_ms: u64,
 
     /// Token signing secret (at least 32 bytes). When absent, one is generated on first
     /// start and kept in the store, so tokens survive restarts.
@@ -118,7 +182,14 @@ impl ServerConfig {
             port: Some(0),
             platform_port: None,
             data_dir: data_dir.into(),
-            store: StoreKind::Embedded,
+            store: Some(StoreKind::Embedded),
+            database_url: None,
+            replica_urls: Vec::new(),
+            replicas: None,
+            pg_pool_size: 8,
+            read_consistency: ReadConsistencyArg::ReadYourWrites,
+            sticky_window_secs: 30,
+            max_replica_lag_ms: 5_000,
             token_secret: None,
             token_ttl_secs: 3600,
             hash_memory_kib: fast.memory_kib,
@@ -164,6 +235,62 @@ impl ServerConfig {
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
     }
+
+    /// The directory of the local PostgreSQL dev cluster (`--replicas`).
+    pub fn postgres_dir(&self) -> PathBuf {
+        self.data_dir.join("postgres")
+    }
+
+    /// The store in effect: `--store`, else `postgres` when a database URL or
+    /// `--replicas` is given, else `embedded`.
+    pub fn store_kind(&self) -> StoreKind {
+        match self.store {
+            Some(kind) => kind,
+            None if self.database_url.is_some() || self.replicas.is_some() => StoreKind::Postgres,
+            None => StoreKind::Embedded,
+        }
+    }
+
+    /// Where the PostgreSQL store comes from, or `None` for the embedded
+    /// store; an error names contradictory flags.
+    pub fn postgres_source(&self) -> Result<Option<PostgresSource>, String> {
+        match (self.store_kind(), &self.database_url) {
+            (StoreKind::Embedded, None) if self.replicas.is_none() => Ok(None),
+            (StoreKind::Embedded, _) => {
+                Err("--store embedded cannot be combined with --database-url or --replicas".into())
+            }
+            (StoreKind::Postgres, Some(url)) => Ok(Some(PostgresSource::External {
+                primary_url: url.clone(),
+                replica_urls: self.replica_urls.clone(),
+            })),
+            (StoreKind::Postgres, None) if !self.replica_urls.is_empty() => {
+                Err("--replica-url needs --database-url".into())
+            }
+            (StoreKind::Postgres, None) => Ok(Some(PostgresSource::DevCluster {
+                dir: self.postgres_dir(),
+                replicas: self.replicas.unwrap_or(0),
+            })),
+        }
+    }
+}
+
+/// Where the PostgreSQL store's servers come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostgresSource {
+    /// Servers someone else runs.
+    External {
+        /// The primary's URL.
+        primary_url: String,
+        /// Its streaming replicas' URLs (reads go there).
+        replica_urls: Vec<String>,
+    },
+    /// A local dev cluster this server starts and stops.
+    DevCluster {
+        /// Its directory, kept across restarts.
+        dir: PathBuf,
+        /// How many streaming replicas to start.
+        replicas: usize,
+    },
 }
 
 #[cfg(test)]
@@ -187,7 +314,65 @@ mod tests {
             config.map(|c| c.data_dir.clone()),
             Some(PathBuf::from("./minigram-data"))
         );
-        assert_eq!(config.map(|c| c.store), Some(StoreKind::Embedded));
+        assert_eq!(config.map(|c| c.store_kind()), Some(StoreKind::Embedded));
+        assert_eq!(config.map(|c| c.postgres_source()), Some(Ok(None)));
         assert_eq!(config.map(|c| c.hash_memory_kib), Some(19_456));
+    }
+
+    #[test]
+    fn replicas_start_a_dev_cluster_under_the_data_dir() {
+        let config = ServerConfig::try_parse_from(["s", "--replicas", "2", "--data-dir", "/d"]);
+        let config = config.ok();
+        assert_eq!(
+            config.as_ref().map(|c| c.postgres_source()),
+            Some(Ok(Some(PostgresSource::DevCluster {
+                dir: PathBuf::from("/d/postgres"),
+                replicas: 2
+            })))
+        );
+        let config = ServerConfig::try_parse_from(["s", "--store", "postgres"]).ok();
+        assert!(matches!(
+            config.map(|c| c.postgres_source()),
+            Some(Ok(Some(PostgresSource::DevCluster { replicas: 0, .. })))
+        ));
+    }
+
+    #[test]
+    fn database_urls_select_external_servers() {
+        let config = ServerConfig::try_parse_from([
+            "s",
+            "--database-url",
+            "postgres://p/db",
+            "--replica-url",
+            "postgres://r1/db",
+            "--replica-url",
+            "postgres://r2/db",
+        ])
+        .ok();
+        assert_eq!(
+            config.map(|c| c.postgres_source()),
+            Some(Ok(Some(PostgresSource::External {
+                primary_url: "postgres://p/db".into(),
+                replica_urls: vec!["postgres://r1/db".into(), "postgres://r2/db".into()],
+            })))
+        );
+    }
+
+    #[test]
+    fn contradictory_store_flags_are_refused() {
+        assert!(
+            ServerConfig::try_parse_from([
+                "s",
+                "--replicas",
+                "1",
+                "--database-url",
+                "postgres://p"
+            ])
+            .is_err()
+        );
+        assert!(ServerConfig::try_parse_from(["s", "--replica-url", "postgres://r"]).is_err());
+        let config =
+            ServerConfig::try_parse_from(["s", "--store", "embedded", "--replicas", "2"]).ok();
+        assert!(matches!(config.map(|c| c.postgres_source()), Some(Err(_))));
     }
 }

@@ -23,10 +23,13 @@ mod router;
 mod routes;
 mod shutdown;
 mod state;
+mod store_backend;
 
 pub use api_error::{ApiError, ErrorBody};
 pub use application::{Application, ServeError, StartError};
-pub use config::{DEFAULT_PORT, LogFormat, ServerConfig, StoreKind};
+pub use config::{
+    DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg, ServerConfig, StoreKind,
+};
 pub use observability::{HttpMetrics, MetricsSnapshot, RouteSnapshot, init_logging};
 pub use router::app;
 pub use shutdown::shutdown_signal;

@@ -3,6 +3,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use minigram::Minigram;
+#[cfg(feature = "postgres")]
+use minigram::store::postgres::ReplicaRouter;
 use prometheus_client::registry::Registry;
 
 use crate::observability::{HttpMetrics, library_collector::LibraryCollector};
@@ -30,6 +32,8 @@ pub struct AppState {
 #[derive(Debug)]
 struct Inner {
     minigram: Minigram,
+    #[cfg(feature = "postgres")]
+    router: Option<Arc<ReplicaRouter>>,
     metrics: HttpMetrics,
     registry: Registry,
     settings: StateSettings,
@@ -39,12 +43,39 @@ struct Inner {
 impl AppState {
     /// State over a built [`Minigram`].
     pub fn new(minigram: Minigram, settings: StateSettings) -> Self {
+        Self::build(
+            minigram,
+            settings,
+            #[cfg(feature = "postgres")]
+            None,
+        )
+    }
+
+    /// State over a [`Minigram`] whose store is `router` (built with
+    /// `shared_store(router.clone())`), so `/health` and `/api/instance`
+    /// can report the primary and each replica.
+    #[cfg(feature = "postgres")]
+    pub fn with_router(
+        minigram: Minigram,
+        settings: StateSettings,
+        router: Arc<ReplicaRouter>,
+    ) -> Self {
+        Self::build(minigram, settings, Some(router))
+    }
+
+    fn build(
+        minigram: Minigram,
+        settings: StateSettings,
+        #[cfg(feature = "postgres")] router: Option<Arc<ReplicaRouter>>,
+    ) -> Self {
         let mut registry = Registry::default();
         let metrics = HttpMetrics::new(&mut registry);
         registry.register_collector(Box::new(LibraryCollector::new(minigram.clone())));
         Self {
             inner: Arc::new(Inner {
                 minigram,
+                #[cfg(feature = "postgres")]
+                router,
                 metrics,
                 registry,
                 settings,
@@ -56,6 +87,12 @@ impl AppState {
     /// The library facade.
     pub fn minigram(&self) -> &Minigram {
         &self.inner.minigram
+    }
+
+    /// The replica router, when the store is one.
+    #[cfg(feature = "postgres")]
+    pub fn router(&self) -> Option<&Arc<ReplicaRouter>> {
+        self.inner.router.as_ref()
     }
 
     /// HTTP request metrics.

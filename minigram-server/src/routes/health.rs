@@ -10,8 +10,10 @@ use crate::AppState;
 /// Longest the store probe may take before the store counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `GET /health`: each component's status; 503 when the store is down,
-/// `degraded` when password hashing is saturated (logins queue).
+/// `GET /health`: each component's status; 503 when the store (the
+/// primary, behind a replica router) is down; `degraded` when password
+/// hashing is saturated (logins queue) or a replica is not taking reads
+/// (reads fall back to the primary and the rest).
 pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let minigram = state.minigram();
     let store = minigram.store();
@@ -25,16 +27,18 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<V
         Some(dir) => tokio::fs::metadata(dir).await.is_ok_and(|m| m.is_dir()),
         None => true,
     };
-    let (status, overall) = match (store_ok, media_ok && !hasher_saturated) {
+    let up = |ok: bool| if ok { "ok" } else { "down" };
+    let mut store_json = json!({ "status": up(store_ok), "kind": store.kind() });
+    let replicas_ok = add_replication(&state, &mut store_json);
+    let (status, overall) = match (store_ok, media_ok && !hasher_saturated && replicas_ok) {
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "down"),
         (true, false) => (StatusCode::OK, "degraded"),
         (true, true) => (StatusCode::OK, "ok"),
     };
-    let up = |ok: bool| if ok { "ok" } else { "down" };
     let body = json!({
         "status": overall,
         "components": {
-            "store": { "status": up(store_ok), "kind": store.kind() },
+            "store": store_json,
             "media": { "status": up(media_ok) },
             "password_hasher": {
                 "status": if hasher_saturated { "saturated" } else { "ok" },
@@ -45,4 +49,52 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<V
         },
     });
     (status, Json(body))
+}
+
+/// With a replica router, adds the primary and every replica (state, lag,
+/// reads) to the store's entry; returns whether every replica takes reads.
+#[cfg(feature = "postgres")]
+fn add_replication(state: &AppState, store_json: &mut Value) -> bool {
+    use minigram::store::postgres::ReplicaState;
+
+    let Some(router) = state.router() else {
+        return true;
+    };
+    let status = router.status();
+    let replicas: Vec<Value> = status
+        .replicas
+        .iter()
+        .map(|r| {
+            json!({
+                "url": r.url,
+                "state": r.state.as_str(),
+                "lag_bytes": r.lag_bytes,
+                "lag_ms": r.lag.map(|lag| lag.as_millis() as u64),
+                "replay_lsn": r.replay_lsn,
+                "reads": r.reads,
+                "in_flight": r.outstanding,
+                "error": r.last_error,
+            })
+        })
+        .collect();
+    let healthy = status
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::Healthy)
+        .count();
+    store_json["kind"] = json!("postgres");
+    store_json["primary"] = json!({
+        "url": status.primary_url,
+        "status": if status.primary_up { "ok" } else { "down" },
+        "lsn": status.primary_lsn,
+        "error": status.primary_error,
+    });
+    store_json["replicas"] = Value::Array(replicas);
+    store_json["healthy_replicas"] = json!(healthy);
+    healthy == status.replicas.len()
+}
+
+#[cfg(not(feature = "postgres"))]
+fn add_replication(_state: &AppState, _store_json: &mut Value) -> bool {
+    true
 }

@@ -1,0 +1,220 @@
+//! Opening the store the configuration asks for: the embedded store, a
+//! PostgreSQL primary (with a [`ReplicaRouter`] over its replicas), or a
+//! local PostgreSQL dev cluster started under `<data-dir>/postgres`.
+
+use std::sync::Arc;
+#[cfg(feature = "postgres")]
+use std::time::Duration;
+
+use minigram::Store;
+#[cfg(feature = "devcluster")]
+use minigram::devcluster::DevCluster;
+use minigram::store::{EmbeddedConfig, EmbeddedStore};
+#[cfg(feature = "postgres")]
+use minigram::store::{
+    PostgresConfig, PostgresStore,
+    postgres::{ReadConsistency, ReplicaRouter, RouterConfig},
+};
+
+use crate::application::StartError;
+#[cfg(feature = "postgres")]
+use crate::config::ReadConsistencyArg;
+use crate::config::{PostgresSource, ServerConfig};
+
+/// The database the server uses on a dev cluster it starts.
+#[cfg(feature = "devcluster")]
+pub(crate) const DEV_DATABASE: &str = "minigram";
+
+/// How long a fresh dev cluster's replicas may take to receive the new
+/// database before the router starts.
+#[cfg(feature = "devcluster")]
+const REPLICA_CATCH_UP: Duration = Duration::from_secs(30);
+
+/// An open store and what the server must keep beside it.
+pub(crate) struct StoreBackend {
+    /// What the library runs on.
+    pub store: Arc<dyn Store>,
+    /// The same store when it is a replica router, for `/health`.
+    #[cfg(feature = "postgres")]
+    pub router: Option<Arc<ReplicaRouter>>,
+    /// The dev cluster this server started; stopped after the store closes.
+    #[cfg(feature = "devcluster")]
+    pub cluster: Option<DevCluster>,
+}
+
+impl StoreBackend {
+    /// Opens the store `config` describes.
+    pub(crate) async fn open(config: &ServerConfig) -> Result<Self, StartError> {
+        match config.postgres_source().map_err(StartError::Config)? {
+            None => {
+                let store =
+                    EmbeddedStore::open(config.database_path(), EmbeddedConfig::default()).await?;
+                Ok(Self::plain(Arc::new(store)))
+            }
+            Some(source) => open_postgres(config, source).await,
+        }
+    }
+
+    fn plain(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            #[cfg(feature = "postgres")]
+            router: None,
+            #[cfg(feature = "devcluster")]
+            cluster: None,
+        }
+    }
+
+    /// Stops the dev cluster, if this server started one (after the store
+    /// is closed).
+    pub(crate) async fn stop_cluster(&mut self) -> Result<(), StartError> {
+        #[cfg(feature = "devcluster")]
+        if let Some(cluster) = self.cluster.take() {
+            tracing::info!("stopping the PostgreSQL dev cluster");
+            cluster.stop().await?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for StoreBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreBackend")
+            .field("store", &self.store.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(
+    _config: &ServerConfig,
+    _source: PostgresSource,
+) -> Result<StoreBackend, StartError> {
+    Err(StartError::Config(
+        "this minigram-server was built without the `postgres` feature; \
+         rebuild with `--features postgres,devcluster` (they are on by default)"
+            .into(),
+    ))
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(
+    config: &ServerConfig,
+    source: PostgresSource,
+) -> Result<StoreBackend, StartError> {
+    match source {
+        PostgresSource::External {
+            primary_url,
+            replica_urls,
+        } => {
+            tracing::info!(
+                replicas = replica_urls.len(),
+                "connecting to PostgreSQL (--database-url)"
+            );
+            connect(config, &primary_url, &replica_urls).await
+        }
+        PostgresSource::DevCluster { dir, replicas } => {
+            start_dev_cluster(config, dir, replicas).await
+        }
+    }
+}
+
+#[cfg(all(feature = "postgres", not(feature = "devcluster")))]
+async fn start_dev_cluster(
+    _config: &ServerConfig,
+    _dir: std::path::PathBuf,
+    _replicas: usize,
+) -> Result<StoreBackend, StartError> {
+    Err(StartError::Config(
+        "--replicas (or --store postgres without --database-url) needs the `devcluster` \
+         feature; rebuild with `--features devcluster` (on by default) or pass --database-url"
+            .into(),
+    ))
+}
+
+#[cfg(feature = "devcluster")]
+async fn start_dev_cluster(
+    config: &ServerConfig,
+    dir: std::path::PathBuf,
+    replicas: usize,
+) -> Result<StoreBackend, StartError> {
+    let started = std::time::Instant::now();
+    let cluster = DevCluster::builder()
+        .replicas(replicas)
+        .data_dir(&dir)
+        .start()
+        .await?;
+    // From here on the nodes stop with this process, however it ends.
+    let prepared = async {
+        cluster.stop_when_process_exits()?;
+        if cluster.ensure_database(DEV_DATABASE).await? {
+            cluster.wait_for_replicas(REPLICA_CATCH_UP).await?;
+        }
+        Ok::<_, StartError>(())
+    }
+    .await;
+    if let Err(e) = prepared {
+        let _ = cluster.stop().await;
+        return Err(e);
+    }
+    let primary_url = cluster.primary_url(DEV_DATABASE);
+    let replica_urls = cluster.replica_urls(DEV_DATABASE);
+    tracing::info!(
+        dir = %dir.display(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "PostgreSQL dev cluster started: primary {primary_url}{}",
+        replica_urls
+            .iter()
+            .enumerate()
+            .map(|(i, url)| format!(", replica {i} {url}"))
+            .collect::<String>()
+    );
+    match connect(config, &primary_url, &replica_urls).await {
+        Ok(mut backend) => {
+            backend.cluster = Some(cluster);
+            Ok(backend)
+        }
+        Err(e) => {
+            let _ = cluster.stop().await;
+            Err(e)
+        }
+    }
+}
+
+/// A [`PostgresStore`] on the primary, or a [`ReplicaRouter`] when there
+/// are replicas.
+#[cfg(feature = "postgres")]
+async fn connect(
+    config: &ServerConfig,
+    primary_url: &str,
+    replica_urls: &[String],
+) -> Result<StoreBackend, StartError> {
+    let pool = PostgresConfig {
+        pool_size: config.pg_pool_size.max(1),
+        application_name: "minigram-server".into(),
+        ..PostgresConfig::default()
+    };
+    if replica_urls.is_empty() {
+        let store = PostgresStore::connect(primary_url, pool).await?;
+        return Ok(StoreBackend::plain(Arc::new(store)));
+    }
+    let router = ReplicaRouter::connect(
+        primary_url,
+        replica_urls,
+        RouterConfig {
+            pool,
+            consistency: match config.read_consistency {
+                ReadConsistencyArg::ReadYourWrites => ReadConsistency::ReadYourWrites,
+                ReadConsistencyArg::AllWrites => ReadConsistency::AllWritesThroughThisRouter,
+            },
+            sticky_window: Duration::from_secs(config.sticky_window_secs),
+            max_lag: Duration::from_millis(config.max_replica_lag_ms.max(1)),
+            ..RouterConfig::default()
+        },
+    )
+    .await?;
+    let router = Arc::new(router);
+    let mut backend = StoreBackend::plain(router.clone());
+    backend.router = Some(router);
+    Ok(backend)
+}
