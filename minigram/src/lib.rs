@@ -39,6 +39,8 @@
 
 pub mod auth;
 mod build_error;
+#[cfg(feature = "moka")]
+pub mod cache;
 #[cfg(feature = "devcluster")]
 pub mod devcluster;
 pub mod domain;

@@ -62,6 +62,11 @@ pub enum DevClusterError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// `redis-server` is not installed.
+    #[error(
+        "`redis-server` was not found on PATH; install the Debian package redis-server (`apt-get install -y redis-server`)"
+    )]
+    MissingRedis,
     /// No node has this id.
     #[error("the cluster has no node {0}")]
     NoSuchNode(String),

@@ -1,4 +1,5 @@
-//! Real local PostgreSQL for development and tests (feature `devcluster`).
+//! Real local PostgreSQL and Redis for development and tests (feature
+//! `devcluster`). [`RedisServer`] starts a throwaway `redis-server`.
 //!
 //! [`DevCluster`] starts a primary and N streaming replicas from the
 //! system's PostgreSQL binaries (found on `PATH`, then under
@@ -41,7 +42,9 @@ mod exit_watchdog;
 mod os_user;
 mod pg_binaries;
 mod pg_node;
+mod redis_server;
 
 pub use dev_cluster::{DevCluster, DevClusterBuilder, NodeId};
 pub use dev_cluster_error::DevClusterError;
 pub use pg_binaries::PgBinaries;
+pub use redis_server::RedisServer;

@@ -9,6 +9,10 @@ use tempfile::TempDir;
 #[path = "../common/pg_cluster.rs"]
 pub mod pg_cluster;
 
+#[cfg(all(feature = "redis", feature = "devcluster"))]
+#[path = "../common/redis.rs"]
+pub mod redis;
+
 /// A fresh minigram over one backend, with helpers to make users and photos.
 pub struct Harness {
     pub app: Minigram,
@@ -38,6 +42,68 @@ impl Harness {
                 .unwrap();
         let app = Minigram::builder()
             .store(store)
+            .media_dir(dir.path().join("media"))
+            .unwrap()
+            .hasher(HasherConfig::insecure_fast_for_tests())
+            .build()
+            .await
+            .unwrap();
+        Self { app, _dir: dir }
+    }
+
+    /// The in-process cache tier over a fresh embedded store.
+    #[cfg(all(feature = "embedded", feature = "moka"))]
+    pub async fn embedded_l1() -> Self {
+        Self::cached_embedded(minigram::cache::CacheConfig::memory()).await
+    }
+
+    /// The Redis tier alone over a fresh embedded store.
+    #[cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))]
+    pub async fn embedded_l2() -> Self {
+        let server = redis::shared().await;
+        Self::cached_embedded(redis::redis_only(&server.url(), &redis::fresh_prefix())).await
+    }
+
+    /// Both tiers over a fresh embedded store.
+    #[cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))]
+    pub async fn embedded_tiered() -> Self {
+        let server = redis::shared().await;
+        Self::cached_embedded(redis::tiered(&server.url(), &redis::fresh_prefix())).await
+    }
+
+    /// Both tiers over a [`PostgresStore`](minigram::store::PostgresStore).
+    #[cfg(all(feature = "postgres", feature = "redis", feature = "devcluster"))]
+    pub async fn postgres_tiered() -> Self {
+        let cluster = pg_cluster::shared().await;
+        let database = cluster.fresh_database().await;
+        let store = minigram::store::PostgresStore::connect(
+            &cluster.cluster.primary_url(&database),
+            pg_cluster::small_pool(),
+        )
+        .await
+        .unwrap();
+        let server = redis::shared().await;
+        let cached = minigram::cache::CachedStore::new(
+            std::sync::Arc::new(store),
+            redis::tiered(&server.url(), &redis::fresh_prefix()),
+        )
+        .await
+        .unwrap();
+        Self::over(cached).await
+    }
+
+    #[cfg(all(feature = "embedded", feature = "moka"))]
+    async fn cached_embedded(config: minigram::cache::CacheConfig) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
+                .await
+                .unwrap();
+        let cached = minigram::cache::CachedStore::new(std::sync::Arc::new(store), config)
+            .await
+            .unwrap();
+        let app = Minigram::builder()
+            .store(cached)
             .media_dir(dir.path().join("media"))
             .unwrap()
             .hasher(HasherConfig::insecure_fast_for_tests())

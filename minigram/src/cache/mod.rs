@@ -1,0 +1,27 @@
+//! Cache tiers as a [`Store`](crate::Store) decorator (feature `moka`, on by
+//! default; feature `redis` adds the shared tier).
+//!
+//! [`CachedStore`] wraps any store with an in-process tier (L1, moka), a
+//! shared Redis tier (L2), or both. What is cached, for how long, how writes
+//! invalidate it and how stale a read can be is in `docs/cache.md`.
+
+mod cache_config;
+mod cache_counters;
+mod cache_key;
+mod cached_store;
+mod cached_value;
+mod circuit_breaker;
+mod dependency;
+#[cfg(feature = "redis")]
+mod invalidation_listener;
+#[cfg(feature = "redis")]
+mod redis_tier;
+mod version_table;
+
+#[cfg(feature = "redis")]
+pub use cache_config::RedisTierConfig;
+pub use cache_config::{CacheConfig, MemoryTierConfig};
+pub use cached_store::{CacheError, CachedStore};
+#[cfg(feature = "redis")]
+pub use circuit_breaker::BreakerConfig;
+pub use circuit_breaker::BreakerState;
