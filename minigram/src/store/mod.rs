@@ -73,6 +73,12 @@ pub struct Credentials {
 /// - **Durability and visibility**: when a write method returns `Ok`, the
 ///   write is durable (as durable as the store can make it) and visible to
 ///   every read that starts afterwards through the same store handle.
+///   Exception, by configuration: a store that reads from replicas or caches
+///   may promise only *read-your-writes* — reads that concern the writing
+///   user (as `viewer`) see the write at once, other users' reads see it
+///   within a documented staleness bound (e.g. the replica router's
+///   `ReadConsistency::ReadYourWrites`, the default there). The contract
+///   suite runs such stores in their strict mode.
 /// - **Ids** are assigned in increasing order, starting at 1; a photo with a
 ///   higher id is newer.
 /// - **Errors**: domain failures (a taken username, an unknown id) are the
