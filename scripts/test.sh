@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 source scripts/lib/prerequisites.sh
 ensure_postgresql
+ensure_redis
 
 echo "==> cargo test --workspace --all-features $*"
 cargo test --workspace --all-features "$@"

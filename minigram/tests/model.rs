@@ -329,3 +329,89 @@ mod postgres {
         }
     }
 }
+
+/// The same model test through each cache tier over the embedded store:
+/// the in-process tier, Redis alone, and both. `Reopen` also drops the
+/// cache (a restarted instance) while Redis keeps its entries and versions.
+#[cfg(all(feature = "moka", feature = "redis", feature = "devcluster"))]
+#[path = "common/redis.rs"]
+mod redis;
+
+#[cfg(all(feature = "moka", feature = "redis", feature = "devcluster"))]
+mod cached {
+    use std::sync::Arc;
+
+    use minigram::cache::{CacheConfig, CachedStore};
+
+    use super::*;
+    use crate::redis;
+
+    #[derive(Debug, Clone, Copy)]
+    enum Tier {
+        Memory,
+        Redis,
+        Tiered,
+    }
+
+    async fn open_cached(path: &Path, tier: Tier, prefix: &str) -> CachedStore {
+        let config = match tier {
+            Tier::Memory => CacheConfig::memory(),
+            Tier::Redis => redis::redis_only(&redis::shared().await.url(), prefix),
+            Tier::Tiered => redis::tiered(&redis::shared().await.url(), prefix),
+        };
+        CachedStore::new(Arc::new(open(path).await), config)
+            .await
+            .unwrap()
+    }
+
+    fn check(tier: Tier, ops: &[Op]) -> Result<(), TestCaseError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("model.redb");
+            let prefix = redis::fresh_prefix();
+            let model = MemoryStore::new();
+            let mut cached = open_cached(&path, tier, &prefix).await;
+            for (step, op) in ops.iter().enumerate() {
+                if let Op::Reopen = op {
+                    cached.close().await.unwrap();
+                    drop(cached);
+                    cached = open_cached(&path, tier, &prefix).await;
+                    continue;
+                }
+                let expected = apply(&model, op, step).await;
+                let actual = apply(&cached, op, step).await;
+                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
+                // Read twice: the second answer comes from the cache.
+                let again = apply(&cached, op, step).await;
+                let model_again = apply(&model, op, step).await;
+                prop_assert_eq!(again, model_again, "repeat of step {} {:?}", step, op);
+            }
+            cached.close().await.unwrap();
+            Ok(())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn memory_tier_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+            check(Tier::Memory, &ops)?;
+        }
+
+        #[test]
+        fn redis_tier_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+            check(Tier::Redis, &ops)?;
+        }
+
+        #[test]
+        fn tiered_cache_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+            check(Tier::Tiered, &ops)?;
+        }
+    }
+}

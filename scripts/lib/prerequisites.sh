@@ -27,3 +27,19 @@ ensure_postgresql() {
   fi
   apt_install postgresql
 }
+
+# redis-server, for minigram's devcluster Redis (cache and rate-limit tests).
+# The Debian package starts a system service on port 6379; the tests start
+# their own servers, so a service the install just started is stopped again.
+ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install redis-server
+  if command -v service >/dev/null 2>&1; then
+    service redis-server stop >/dev/null 2>&1 || true
+  fi
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now redis-server >/dev/null 2>&1 || true
+  fi
+}

@@ -1,6 +1,6 @@
 //! The in-process versions that decide whether an L1 entry is current.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::dependency::Dependency;
@@ -42,10 +42,8 @@ impl VersionTable {
     }
 
     fn slot(&self, dep: &Dependency) -> u32 {
-        let mut hasher = self.hasher.build_hasher();
-        dep.hash(&mut hasher);
         // The table length is a power of two no larger than 2^32.
-        (hasher.finish() as usize & (self.slots.len() - 1)) as u32
+        (self.hasher.hash_one(dep) as usize & (self.slots.len() - 1)) as u32
     }
 
     /// The sequence before a fill reads the store.
