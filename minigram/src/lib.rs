@@ -49,6 +49,7 @@ pub mod feed;
 pub mod media;
 mod minigram;
 mod minigram_builder;
+pub mod rate_limit;
 mod session;
 pub mod store;
 

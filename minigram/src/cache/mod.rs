@@ -10,7 +10,7 @@ mod cache_counters;
 mod cache_key;
 mod cached_store;
 mod cached_value;
-mod circuit_breaker;
+pub(crate) mod circuit_breaker;
 mod dependency;
 #[cfg(feature = "redis")]
 mod invalidation_listener;
