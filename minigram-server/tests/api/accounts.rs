@@ -1,11 +1,11 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{Backend, assert_error, spawn_app};
 
-#[tokio::test]
-async fn register_returns_201_with_the_origin_session_shape() {
-    let app = spawn_app().await;
+on_each_backend!(register_returns_201_with_the_origin_session_shape);
+async fn register_returns_201_with_the_origin_session_shape(backend: Backend) {
+    let app = spawn_app(backend).await;
     let response = app.register_response("ada_lovelace").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert!(response.headers().contains_key("x-request-id"));
@@ -23,9 +23,9 @@ async fn register_returns_201_with_the_origin_session_shape() {
     );
 }
 
-#[tokio::test]
-async fn login_returns_the_same_shape_and_a_working_token() {
-    let app = spawn_app().await;
+on_each_backend!(login_returns_the_same_shape_and_a_working_token);
+async fn login_returns_the_same_shape_and_a_working_token(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.register("grace").await;
     let response = app.login("grace", "correct horse battery").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -38,9 +38,9 @@ async fn login_returns_the_same_shape_and_a_working_token() {
     assert_eq!(feed.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn wrong_password_and_unknown_user_get_the_same_401() {
-    let app = spawn_app().await;
+on_each_backend!(wrong_password_and_unknown_user_get_the_same_401);
+async fn wrong_password_and_unknown_user_get_the_same_401(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.register("grace").await;
     let wrong = app.login("grace", "not the password").await;
     assert_eq!(wrong.headers()["www-authenticate"], "Bearer");
@@ -56,9 +56,9 @@ async fn wrong_password_and_unknown_user_get_the_same_401() {
     );
 }
 
-#[tokio::test]
-async fn duplicate_username_and_email_are_409_naming_the_field() {
-    let app = spawn_app().await;
+on_each_backend!(duplicate_username_and_email_are_409_naming_the_field);
+async fn duplicate_username_and_email_are_409_naming_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.register("grace").await;
     let same_name = app
         .post_json(
@@ -78,9 +78,9 @@ async fn duplicate_username_and_email_are_409_naming_the_field() {
     assert_eq!(body["field"], "email");
 }
 
-#[tokio::test]
-async fn invalid_fields_are_400_naming_the_field() {
-    let app = spawn_app().await;
+on_each_backend!(invalid_fields_are_400_naming_the_field);
+async fn invalid_fields_are_400_naming_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
     let cases = [
         (
             json!({ "username": "ab", "email": "a@example.com", "password": "correct horse" }),
@@ -106,9 +106,9 @@ async fn invalid_fields_are_400_naming_the_field() {
     }
 }
 
-#[tokio::test]
-async fn malformed_json_missing_and_mistyped_fields_are_400_json() {
-    let app = spawn_app().await;
+on_each_backend!(malformed_json_missing_and_mistyped_fields_are_400_json);
+async fn malformed_json_missing_and_mistyped_fields_are_400_json(backend: Backend) {
+    let app = spawn_app(backend).await;
     let malformed = app
         .client
         .post(app.at("/api/register"))
@@ -145,9 +145,9 @@ async fn malformed_json_missing_and_mistyped_fields_are_400_json() {
     assert_error(not_json, StatusCode::BAD_REQUEST, "invalid_content_type").await;
 }
 
-#[tokio::test]
-async fn logout_revokes_the_token_and_is_idempotent() {
-    let app = spawn_app().await;
+on_each_backend!(logout_revokes_the_token_and_is_idempotent);
+async fn logout_revokes_the_token_and_is_idempotent(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let response = app.post("/api/logout", &user.token).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);

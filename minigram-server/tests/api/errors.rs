@@ -1,11 +1,11 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{Backend, assert_error, spawn_app};
 
-#[tokio::test]
-async fn unknown_route_is_404_json_and_wrong_method_is_405_json() {
-    let app = spawn_app().await;
+on_each_backend!(unknown_route_is_404_json_and_wrong_method_is_405_json);
+async fn unknown_route_is_404_json_and_wrong_method_is_405_json(backend: Backend) {
+    let app = spawn_app(backend).await;
     let response = app
         .client
         .get(app.at("/api/nothing/here"))
@@ -22,9 +22,9 @@ async fn unknown_route_is_404_json_and_wrong_method_is_405_json() {
     .await;
 }
 
-#[tokio::test]
-async fn a_closed_store_is_503_with_retry_after_and_the_request_id() {
-    let app = spawn_app().await;
+on_each_backend!(a_closed_store_is_503_with_retry_after_and_the_request_id);
+async fn a_closed_store_is_503_with_retry_after_and_the_request_id(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     assert_eq!(
         app.client
@@ -62,9 +62,9 @@ async fn a_closed_store_is_503_with_retry_after_and_the_request_id() {
     assert_error(register, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
 }
 
-#[tokio::test]
-async fn pagination_parameters_are_checked() {
-    let app = spawn_app().await;
+on_each_backend!(pagination_parameters_are_checked);
+async fn pagination_parameters_are_checked(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     for (query, field) in [
         ("limit=0", "limit"),

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
 use minigram_server::{AppState, Application, ServeError, ServerConfig};
+#[cfg(feature = "devcluster")]
+use minigram_server::{ReadConsistencyArg, StoreKind};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -30,14 +32,78 @@ pub struct TestUser {
     pub token: String,
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_with(|_| {}).await
+/// Which store a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded store in the test's data directory.
+    Embedded,
+    /// A fresh database on the shared dev cluster (`pg_cluster`): a
+    /// primary and two streaming replicas behind the server's replica
+    /// router, as `--replicas 2` runs it.
+    #[cfg(feature = "devcluster")]
+    Postgres,
 }
 
-pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
+impl Backend {
+    /// What `/health` and `/api/instance` call the store.
+    pub fn store_name(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            #[cfg(feature = "devcluster")]
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Runs `async fn $test(backend: Backend)` as one test per backend:
+/// `$test::embedded` and `$test::postgres` (the latter with the
+/// `devcluster` feature). An attribute replaces `#[tokio::test]`.
+macro_rules! on_each_backend {
+    ($test:ident) => {
+        on_each_backend!(
+            #[tokio::test]
+            $test
+        );
+    };
+    (#[$attr:meta] $test:ident) => {
+        mod $test {
+            #[$attr]
+            async fn embedded() {
+                super::$test($crate::helpers::Backend::Embedded).await
+            }
+
+            #[cfg(feature = "devcluster")]
+            #[$attr]
+            async fn postgres() {
+                super::$test($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::for_tests(dir.path());
     config.token_secret = Some(TEST_SECRET.into());
+    match backend {
+        Backend::Embedded => {}
+        #[cfg(feature = "devcluster")]
+        Backend::Postgres => {
+            let cluster = crate::pg_cluster::shared().await;
+            let database = cluster.fresh_database().await;
+            config.store = Some(StoreKind::Postgres);
+            config.database_url = Some(cluster.cluster.primary_url(&database));
+            config.replica_urls = cluster.cluster.replica_urls(&database);
+            // These tests read other users' writes right after they are
+            // acknowledged (a like count, a followed user's photo), which
+            // read-your-writes alone does not promise.
+            config.read_consistency = ReadConsistencyArg::AllWrites;
+        }
+    }
     configure(&mut config);
     start(dir, config).await
 }

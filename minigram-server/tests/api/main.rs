@@ -1,9 +1,17 @@
 //! Black-box HTTP tests: each starts the real server on port 0 over a fresh
 //! data directory and talks to it with reqwest (or raw TCP where reqwest
 //! would hide what is being checked).
+//!
+//! Most tests run twice (`on_each_backend!`): `<test>::embedded` on the
+//! embedded store and `<test>::postgres` on a PostgreSQL primary with two
+//! streaming replicas behind the replica router, each test on its own
+//! database of one dev cluster shared by this binary (`pg_cluster`).
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod helpers;
+#[cfg(feature = "devcluster")]
+mod pg_cluster;
 
 mod accounts;
 mod errors;
@@ -12,6 +20,10 @@ mod observability;
 mod origin_flow;
 mod pagination;
 mod photos;
+#[cfg(feature = "devcluster")]
+mod replicas_binary;
+#[cfg(feature = "devcluster")]
+mod replication;
 mod shutdown;
 mod social;
 mod tokens;

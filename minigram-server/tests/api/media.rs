@@ -1,10 +1,10 @@
 use reqwest::StatusCode;
 
-use crate::helpers::{assert_error, png, spawn_app};
+use crate::helpers::{Backend, assert_error, png, spawn_app};
 
-#[tokio::test]
-async fn uploads_serve_the_bytes_with_type_etag_and_immutable_caching() {
-    let app = spawn_app().await;
+on_each_backend!(uploads_serve_the_bytes_with_type_etag_and_immutable_caching);
+async fn uploads_serve_the_bytes_with_type_etag_and_immutable_caching(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let bytes = png(4, 4);
     let photo = app.post_photo(&user, bytes.clone(), "").await;
@@ -31,9 +31,9 @@ async fn uploads_serve_the_bytes_with_type_etag_and_immutable_caching() {
     assert_eq!(revalidate.status(), StatusCode::NOT_MODIFIED);
 }
 
-#[tokio::test]
-async fn names_that_are_not_media_keys_are_404() {
-    let app = spawn_app().await;
+on_each_backend!(names_that_are_not_media_keys_are_404);
+async fn names_that_are_not_media_keys_are_404(backend: Backend) {
+    let app = spawn_app(backend).await;
     let unknown_key = format!("/uploads/{}.png", "a".repeat(64));
     for path in [
         "/uploads/x.png",

@@ -1,17 +1,17 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{png, spawn_app};
+use crate::helpers::{Backend, png, spawn_app};
 
-#[tokio::test]
-async fn health_reports_each_component() {
-    let app = spawn_app().await;
+on_each_backend!(health_reports_each_component);
+async fn health_reports_each_component(backend: Backend) {
+    let app = spawn_app(backend).await;
     let response = app.client.get(app.at("/health")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["components"]["store"]["status"], "ok");
-    assert_eq!(body["components"]["store"]["kind"], "embedded");
+    assert_eq!(body["components"]["store"]["kind"], backend.store_name());
     assert_eq!(body["components"]["media"]["status"], "ok");
     assert!(
         body["components"]["password_hasher"]["capacity"]
@@ -21,9 +21,9 @@ async fn health_reports_each_component() {
     );
 }
 
-#[tokio::test]
-async fn instance_names_itself_its_store_cache_feed_and_hash_parameters() {
-    let app = spawn_app().await;
+on_each_backend!(instance_names_itself_its_store_cache_feed_and_hash_parameters);
+async fn instance_names_itself_its_store_cache_feed_and_hash_parameters(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body: Value = app
         .client
         .get(app.at("/api/instance"))
@@ -36,7 +36,7 @@ async fn instance_names_itself_its_store_cache_feed_and_hash_parameters() {
     assert!(body["instance"].as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert!(body["uptime_s"].is_u64());
-    assert_eq!(body["store"], "embedded");
+    assert_eq!(body["store"], backend.store_name());
     assert_eq!(body["cache"], "none");
     assert_eq!(body["feed"], "pull");
     assert_eq!(body["password_hash"]["algorithm"], "argon2id");
@@ -46,9 +46,9 @@ async fn instance_names_itself_its_store_cache_feed_and_hash_parameters() {
     );
 }
 
-#[tokio::test]
-async fn prometheus_metrics_count_requests_by_route_and_status() {
-    let app = spawn_app().await;
+on_each_backend!(prometheus_metrics_count_requests_by_route_and_status);
+async fn prometheus_metrics_count_requests_by_route_and_status(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     app.post_photo(&user, png(1, 1), "").await;
     app.post("/api/photos/1/like", &user.token).await;
@@ -76,19 +76,41 @@ async fn prometheus_metrics_count_requests_by_route_and_status() {
         text.contains("minigram_http_requests_in_flight 1"),
         "{text}"
     );
-    assert!(text.contains("minigram_writer_queue_depth "), "{text}");
-    assert!(text.contains("minigram_writer_max_batch_size "), "{text}");
+    match backend {
+        Backend::Embedded => {
+            assert!(text.contains("minigram_writer_queue_depth "), "{text}");
+            assert!(text.contains("minigram_writer_max_batch_size "), "{text}");
+        }
+        #[cfg(feature = "devcluster")]
+        Backend::Postgres => {
+            assert!(
+                text.contains("minigram_router_replica_reads_total "),
+                "{text}"
+            );
+            assert!(
+                text.contains("minigram_router_replica0_lag_bytes "),
+                "{text}"
+            );
+            assert!(text.contains("minigram_router_primary_up 1"), "{text}");
+        }
+    }
     assert!(
         text.contains("minigram_password_hash_saturation "),
         "{text}"
     );
-    assert!(text.contains("minigram_password_hashes_total 1"), "{text}");
+    // The registration's hash, plus the dummy hash the library computes
+    // at start (for unknown users' logins).
+    let hashes = text
+        .lines()
+        .find_map(|l| l.strip_prefix("minigram_password_hashes_total "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(hashes.is_some_and(|n| n >= 1.0), "{text}");
     assert!(text.trim_end().ends_with("# EOF"));
 }
 
-#[tokio::test]
-async fn json_metrics_give_percentiles_per_route() {
-    let app = spawn_app().await;
+on_each_backend!(json_metrics_give_percentiles_per_route);
+async fn json_metrics_give_percentiles_per_route(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     for _ in 0..5 {
         app.get("/api/feed", &user.token).await;
@@ -116,18 +138,28 @@ async fn json_metrics_give_percentiles_per_route() {
     );
     assert!(p50 > 0.0 && p50 <= p99 && p99 <= max * 1.001, "{feed}");
     assert!(body["http"]["requests_total"].as_u64().unwrap() >= 6);
-    assert!(
-        body["store"]["metrics"]["minigram_writer_writes_total"]
-            .as_f64()
-            .unwrap()
-            >= 1.0
-    );
+    let store = &body["store"]["metrics"];
+    match backend {
+        Backend::Embedded => {
+            assert!(store["minigram_writer_writes_total"].as_f64().unwrap() >= 1.0);
+        }
+        #[cfg(feature = "devcluster")]
+        Backend::Postgres => {
+            let reads = store["minigram_router_primary_reads_total"]
+                .as_f64()
+                .unwrap()
+                + store["minigram_router_replica_reads_total"]
+                    .as_f64()
+                    .unwrap();
+            assert!(reads >= 5.0, "{store}");
+        }
+    }
     assert!(body["password_hasher"]["capacity"].as_u64().unwrap() >= 1);
 }
 
-#[tokio::test]
-async fn every_response_carries_a_request_id_and_given_ones_are_kept() {
-    let app = spawn_app().await;
+on_each_backend!(every_response_carries_a_request_id_and_given_ones_are_kept);
+async fn every_response_carries_a_request_id_and_given_ones_are_kept(backend: Backend) {
+    let app = spawn_app(backend).await;
     for path in ["/", "/health", "/api/feed", "/nope"] {
         let response = app.client.get(app.at(path)).send().await.unwrap();
         let id = response.headers()["x-request-id"].to_str().unwrap();
@@ -143,9 +175,9 @@ async fn every_response_carries_a_request_id_and_given_ones_are_kept() {
     assert_eq!(response.headers()["x-request-id"], "trace-me-42");
 }
 
-#[tokio::test]
-async fn responses_are_compressed_on_request_and_cors_is_open() {
-    let app = spawn_app().await;
+on_each_backend!(responses_are_compressed_on_request_and_cors_is_open);
+async fn responses_are_compressed_on_request_and_cors_is_open(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     for n in 1..=5 {
         app.post_photo(
@@ -179,9 +211,9 @@ async fn responses_are_compressed_on_request_and_cors_is_open() {
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
 }
 
-#[tokio::test]
-async fn index_page_says_what_runs_and_links_the_endpoints() {
-    let app = spawn_app().await;
+on_each_backend!(index_page_says_what_runs_and_links_the_endpoints);
+async fn index_page_says_what_runs_and_links_the_endpoints(backend: Backend) {
+    let app = spawn_app(backend).await;
     let response = app.client.get(app.at("/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(

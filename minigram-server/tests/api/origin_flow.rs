@@ -4,7 +4,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{png, spawn_app};
+use crate::helpers::{Backend, png, spawn_app};
 
 const USERS: usize = 50;
 
@@ -58,9 +58,12 @@ async fn origin_user(client: Client, base: String, i: usize) -> Vec<(String, Sta
     log
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_concurrent_origin_users_all_succeed() {
-    let app = spawn_app().await;
+on_each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    fifty_concurrent_origin_users_all_succeed
+);
+async fn fifty_concurrent_origin_users_all_succeed(backend: Backend) {
+    let app = spawn_app(backend).await;
     let mut seed_users = Vec::new();
     for n in 1..=10 {
         seed_users.push(app.register(&format!("seed_{n}")).await);

@@ -3,7 +3,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, png, spawn_app};
+use crate::helpers::{Backend, TestApp, png, spawn_app};
 
 /// The URL inside `Link: <url>; rel="next"`.
 fn next_link(response: &reqwest::Response) -> Option<String> {
@@ -17,9 +17,12 @@ async fn ids_of(response: reqwest::Response) -> Vec<u64> {
     page.iter().map(|p| p["id"].as_u64().unwrap()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paging_while_photos_are_posted_neither_repeats_nor_skips() {
-    let app = spawn_app().await;
+on_each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    paging_while_photos_are_posted_neither_repeats_nor_skips
+);
+async fn paging_while_photos_are_posted_neither_repeats_nor_skips(backend: Backend) {
+    let app = spawn_app(backend).await;
     let reader = app.register("reader").await;
     let poster = app.register("poster").await;
     for n in 1..=30 {
@@ -113,9 +116,9 @@ async fn check_user_photos_pages(app: &TestApp, token: &str, author: u64, total:
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "{seen:?}");
 }
 
-#[tokio::test]
-async fn home_feed_and_user_photos_page_with_cursors() {
-    let app = spawn_app().await;
+on_each_backend!(home_feed_and_user_photos_page_with_cursors);
+async fn home_feed_and_user_photos_page_with_cursors(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     for n in 1..=9 {

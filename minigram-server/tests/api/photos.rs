@@ -5,7 +5,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use crate::helpers::{GIF_1X1, assert_error, png, spawn_app, spawn_with};
+use crate::helpers::{Backend, GIF_1X1, assert_error, png, spawn_app, spawn_with};
 
 const PHOTO_KEYS: [&str; 11] = [
     "id",
@@ -21,9 +21,9 @@ const PHOTO_KEYS: [&str; 11] = [
     "height",
 ];
 
-#[tokio::test]
-async fn upload_on_both_paths_returns_201_and_the_photo_shape() {
-    let app = spawn_app().await;
+on_each_backend!(upload_on_both_paths_returns_201_and_the_photo_shape);
+async fn upload_on_both_paths_returns_201_and_the_photo_shape(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let response = app
         .upload_to("/api/photos", &user.token, png(3, 2), "first light")
@@ -76,9 +76,9 @@ async fn upload_on_both_paths_returns_201_and_the_photo_shape() {
     assert_eq!(fetched, photo);
 }
 
-#[tokio::test]
-async fn upload_without_caption_field_has_an_empty_caption() {
-    let app = spawn_app().await;
+on_each_backend!(upload_without_caption_field_has_an_empty_caption);
+async fn upload_without_caption_field_has_an_empty_caption(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let form = reqwest::multipart::Form::new().part(
         "photo",
@@ -97,9 +97,9 @@ async fn upload_without_caption_field_has_an_empty_caption() {
     assert_eq!(photo["caption"], "");
 }
 
-#[tokio::test]
-async fn non_image_upload_is_415() {
-    let app = spawn_app().await;
+on_each_backend!(non_image_upload_is_415);
+async fn non_image_upload_is_415(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let text = b"#!/bin/sh\necho this is not an image\n".to_vec();
     let response = app
@@ -121,9 +121,9 @@ async fn non_image_upload_is_415() {
     assert!(feed.is_empty());
 }
 
-#[tokio::test]
-async fn upload_without_a_file_or_not_multipart_is_400() {
-    let app = spawn_app().await;
+on_each_backend!(upload_without_a_file_or_not_multipart_is_400);
+async fn upload_without_a_file_or_not_multipart_is_400(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let form = reqwest::multipart::Form::new().text("caption", "no photo here");
     let response = app
@@ -155,9 +155,9 @@ async fn upload_without_a_file_or_not_multipart_is_400() {
     assert_eq!(body["field"], "caption");
 }
 
-#[tokio::test]
-async fn upload_requires_a_token() {
-    let app = spawn_app().await;
+on_each_backend!(upload_requires_a_token);
+async fn upload_requires_a_token(backend: Backend) {
+    let app = spawn_app(backend).await;
     let form = reqwest::multipart::Form::new().part(
         "photo",
         reqwest::multipart::Part::bytes(png(1, 1)).file_name("a.png"),
@@ -181,9 +181,9 @@ fn png_of_len(len: usize) -> Vec<u8> {
     bytes
 }
 
-#[tokio::test]
-async fn upload_at_the_limit_is_accepted_and_one_byte_more_is_413() {
-    let app = spawn_with(|c| c.max_upload_bytes = LIMIT).await;
+on_each_backend!(upload_at_the_limit_is_accepted_and_one_byte_more_is_413);
+async fn upload_at_the_limit_is_accepted_and_one_byte_more_is_413(backend: Backend) {
+    let app = spawn_with(backend, |c| c.max_upload_bytes = LIMIT).await;
     let user = app.register("grace").await;
     let at_limit = app
         .upload_to("/api/photos", &user.token, png_of_len(LIMIT), "")
@@ -238,9 +238,9 @@ async fn answer_to_unfinished_upload(
         .to_owned()
 }
 
-#[tokio::test]
-async fn oversized_streamed_upload_is_413_before_the_body_ends() {
-    let app = spawn_with(|c| c.max_upload_bytes = LIMIT).await;
+on_each_backend!(oversized_streamed_upload_is_413_before_the_body_ends);
+async fn oversized_streamed_upload_is_413_before_the_body_ends(backend: Backend) {
+    let app = spawn_with(backend, |c| c.max_upload_bytes = LIMIT).await;
     let user = app.register("grace").await;
     let addr = app.url.trim_start_matches("http://").to_owned();
 

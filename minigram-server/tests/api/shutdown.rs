@@ -11,7 +11,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::helpers::{TestUser, eventually, png, spawn_app, start};
+use crate::helpers::{Backend, TestUser, eventually, png, spawn_app, start};
 
 /// Starts an upload whose body is sent in two halves; the second half is
 /// sent when the returned sender is used (or dropped).
@@ -52,9 +52,12 @@ fn slow_upload(
     (rest_tx, handle)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_flight_request_completes_and_acknowledged_writes_survive_restart() {
-    let mut app = spawn_app().await;
+on_each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    in_flight_request_completes_and_acknowledged_writes_survive_restart
+);
+async fn in_flight_request_completes_and_acknowledged_writes_survive_restart(backend: Backend) {
+    let mut app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     app.post_photo(&ann, png(1, 1), "before").await;

@@ -1,11 +1,11 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_error, png, spawn_app};
+use crate::helpers::{Backend, assert_error, png, spawn_app};
 
-#[tokio::test]
-async fn like_and_unlike_are_idempotent_and_report_the_count() {
-    let app = spawn_app().await;
+on_each_backend!(like_and_unlike_are_idempotent_and_report_the_count);
+async fn like_and_unlike_are_idempotent_and_report_the_count(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     app.post_photo(&ann, png(1, 1), "").await;
@@ -53,9 +53,9 @@ async fn like_and_unlike_are_idempotent_and_report_the_count() {
     assert_eq!(photo["user_liked"], false);
 }
 
-#[tokio::test]
-async fn follow_unfollow_profile_and_user_photos() {
-    let app = spawn_app().await;
+on_each_backend!(follow_unfollow_profile_and_user_photos);
+async fn follow_unfollow_profile_and_user_photos(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     app.post_photo(&ann, png(1, 1), "one").await;
@@ -116,9 +116,9 @@ async fn follow_unfollow_profile_and_user_photos() {
     );
 }
 
-#[tokio::test]
-async fn home_feed_holds_own_and_followed_photos_global_holds_all() {
-    let app = spawn_app().await;
+on_each_backend!(home_feed_holds_own_and_followed_photos_global_holds_all);
+async fn home_feed_holds_own_and_followed_photos_global_holds_all(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     let cid = app.register("cid").await;
@@ -151,9 +151,9 @@ async fn home_feed_holds_own_and_followed_photos_global_holds_all() {
     assert_eq!(captions(global), ["bob", "cid", "ann"]);
 }
 
-#[tokio::test]
-async fn self_follow_is_400() {
-    let app = spawn_app().await;
+on_each_backend!(self_follow_is_400);
+async fn self_follow_is_400(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     let response = app
         .post(&format!("/api/users/{}/follow", ann.id), &ann.token)
@@ -161,9 +161,9 @@ async fn self_follow_is_400() {
     assert_error(response, StatusCode::BAD_REQUEST, "self_follow").await;
 }
 
-#[tokio::test]
-async fn bad_ids_are_400_and_unknown_ids_are_404() {
-    let app = spawn_app().await;
+on_each_backend!(bad_ids_are_400_and_unknown_ids_are_404);
+async fn bad_ids_are_400_and_unknown_ids_are_404(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
     for path in [
         "/api/photos/abc/like",

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use secrecy::SecretSlice;
 use std::time::Duration;
 
-use crate::helpers::{TEST_SECRET, TestApp, assert_error, spawn_app};
+use crate::helpers::{Backend, TEST_SECRET, TestApp, assert_error, spawn_app};
 
 async fn assert_rejected(app: &TestApp, authorization: Option<&str>, code: &str) {
     let mut request = app.client.get(app.at("/api/feed"));
@@ -25,9 +25,9 @@ fn issuer(secret: &str) -> TokenIssuer {
     )
 }
 
-#[tokio::test]
-async fn missing_and_malformed_authorization_is_401() {
-    let app = spawn_app().await;
+on_each_backend!(missing_and_malformed_authorization_is_401);
+async fn missing_and_malformed_authorization_is_401(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.register("grace").await;
     assert_rejected(&app, None, "missing_token").await;
     assert_rejected(&app, Some("Basic Z3JhY2U6cHc="), "malformed_token").await;
@@ -36,9 +36,9 @@ async fn missing_and_malformed_authorization_is_401() {
     assert_rejected(&app, Some("Bearer garbage"), "invalid_token").await;
 }
 
-#[tokio::test]
-async fn forged_expired_and_alg_none_tokens_are_401() {
-    let app = spawn_app().await;
+on_each_backend!(forged_expired_and_alg_none_tokens_are_401);
+async fn forged_expired_and_alg_none_tokens_are_401(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     let id = UserId::new(user.id).unwrap();
 
@@ -81,9 +81,9 @@ async fn forged_expired_and_alg_none_tokens_are_401() {
     .await;
 }
 
-#[tokio::test]
-async fn revoked_token_is_401_everywhere() {
-    let app = spawn_app().await;
+on_each_backend!(revoked_token_is_401_everywhere);
+async fn revoked_token_is_401_everywhere(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.register("grace").await;
     assert_eq!(
         app.post("/api/logout", &user.token).await.status(),
