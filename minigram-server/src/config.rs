@@ -65,7 +65,8 @@ pub struct ServerConfig {
     #[arg(long = "platform-port", env = "PORT", hide = true)]
     pub platform_port: Option<u16>,
 
-    /// Directory for the database file (minigram.redb) and uploaded media (media/).
+    /// Directory for the database file (minigram.redb), uploaded media (media/) and,
+    /// with --replicas, the PostgreSQL dev cluster (postgres/).
     #[arg(long, env = "MINIGRAM_DATA_DIR", default_value = "./minigram-data")]
     pub data_dir: PathBuf,
 

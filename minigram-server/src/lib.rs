@@ -11,6 +11,13 @@
 //!   resolves, drains in-flight requests and closes the store.
 //! - [`ServerConfig`] is the clap configuration shared by the binary and
 //!   `examples/single_server.rs`.
+//!
+//! Stores: the embedded store by default; `--store postgres --database-url
+//! URL [--replica-url URL]...` for PostgreSQL (a replica router when there
+//! are replicas); `--replicas N` starts a local PostgreSQL primary and N
+//! streaming replicas under `<data-dir>/postgres` (features `postgres` and
+//! `devcluster`, on by default in this crate) and stops them at shutdown.
+//! Media always stay on the local filesystem under `--data-dir`.
 
 mod api_error;
 mod application;
