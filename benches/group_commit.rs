@@ -56,7 +56,7 @@ fn durable_likes(c: &mut Criterion) {
                                     let photo = photos[(n / users.len()) % photos.len()];
                                     // Alternate like/unlike per pass so every
                                     // operation changes the database.
-                                    if (n / (users.len() * photos.len())) % 2 == 0 {
+                                    if (n / (users.len() * photos.len())).is_multiple_of(2) {
                                         store.like(user, photo).await.unwrap();
                                     } else {
                                         store.unlike(user, photo).await.unwrap();

@@ -229,7 +229,7 @@ async fn like_throughput(
                     ),
                 };
                 // Alternate passes like/unlike so every call changes a row.
-                if (n / (users.len() * photos.len())) % 2 == 0 {
+                if (n / (users.len() * photos.len())).is_multiple_of(2) {
                     store.like(user, photo).await.unwrap();
                 } else {
                     store.unlike(user, photo).await.unwrap();

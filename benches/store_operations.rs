@@ -123,7 +123,7 @@ fn write_operations(c: &mut Criterion) {
                 let n = counter.fetch_add(1, Ordering::Relaxed) as usize;
                 let user = users[n % users.len()];
                 let photo = photos[(n / users.len()) % photos.len()];
-                if (n / (users.len() * photos.len())) % 2 == 0 {
+                if (n / (users.len() * photos.len())).is_multiple_of(2) {
                     bench.app.like(user, photo).await.unwrap()
                 } else {
                     bench.app.unlike(user, photo).await.unwrap()
