@@ -89,6 +89,13 @@ pub enum ApiError {
         /// How long the client should wait.
         retry_after: Duration,
     },
+    /// Too many requests from this client or for this account (429 +
+    /// `Retry-After`).
+    #[error("too many requests; retry in {} s", crate::rate_limiting::limit_headers::ceil_secs(*retry_after).max(1))]
+    RateLimited {
+        /// Until a request would be admitted.
+        retry_after: Duration,
+    },
     /// Anything else that went wrong on the server (500). The cause is
     /// logged, never sent.
     #[error("internal error: {0}")]
@@ -168,6 +175,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -182,6 +190,7 @@ impl ApiError {
             Self::Conflict { code, field, .. } => (code, Some((*field).to_owned())),
             Self::PayloadTooLarge { .. } => ("payload_too_large", None),
             Self::UnsupportedMediaType => ("unsupported_media_type", None),
+            Self::RateLimited { .. } => ("rate_limited", None),
             Self::Unavailable { code, .. } => {
                 return ErrorBody::new(*code, "the service is busy or unavailable; retry later");
             }
@@ -213,6 +222,14 @@ impl IntoResponse for ApiError {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after.as_secs()),
+                );
+            }
+            Self::RateLimited { retry_after } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(
+                        crate::rate_limiting::limit_headers::ceil_secs(*retry_after).max(1),
+                    ),
                 );
             }
             Self::Internal(cause) => tracing::error!(%cause, "answering 500"),

@@ -11,7 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::ServerConfig;
-use crate::state::{AppState, StateSettings};
+use crate::config::Switch;
+use crate::rate_limiting::RateLimits;
+use crate::state::{AppState, Extras, StateSettings};
 use crate::store_backend::StoreBackend;
 use crate::{app, instance_id};
 
@@ -113,6 +115,19 @@ impl Application {
                 source,
             })?;
         let mut backend = StoreBackend::open(config).await?;
+        if let Err(e) = backend.add_cache(config).await {
+            let _ = backend.store.close().await;
+            let _ = backend.stop_cluster().await;
+            return Err(e);
+        }
+        let rate_limits = match rate_limits(config, &backend) {
+            Ok(limits) => limits,
+            Err(e) => {
+                let _ = backend.store.close().await;
+                let _ = backend.stop_cluster().await;
+                return Err(e);
+            }
+        };
         let minigram = match build_minigram(config, &backend).await {
             Ok(minigram) => minigram,
             Err(e) => {
@@ -127,13 +142,18 @@ impl Application {
             request_timeout: config.request_timeout(),
             media_dir: Some(config.media_dir()),
         };
-        #[cfg(feature = "postgres")]
-        let state = match &backend.router {
-            Some(router) => AppState::with_router(minigram, settings, router.clone()),
-            None => AppState::new(minigram, settings),
+        let extras = Extras {
+            cache_mode: config.cache_mode(),
+            cache: backend.cache.clone(),
+            rate_limits,
         };
-        #[cfg(not(feature = "postgres"))]
-        let state = AppState::new(minigram, settings);
+        let state = AppState::build(
+            minigram,
+            settings,
+            #[cfg(feature = "postgres")]
+            backend.router.clone(),
+            extras,
+        );
         Ok(Self {
             listener,
             addr,
@@ -191,7 +211,8 @@ impl Application {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        let serve = axum::serve(listener, app(state.clone()))
+        let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(listener, service)
             .with_graceful_shutdown(stopping(stop_rx.clone()))
             .into_future();
         let deadline = async {
@@ -215,6 +236,32 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The rate limits `config` asks for: shared through Redis when one is in
+/// use, in this process otherwise.
+fn rate_limits(
+    config: &ServerConfig,
+    backend: &StoreBackend,
+) -> Result<Option<std::sync::Arc<RateLimits>>, StartError> {
+    if config.rate_limit == Switch::Off {
+        return Ok(None);
+    }
+    #[cfg(feature = "redis")]
+    if let Some(url) = &backend.redis_url {
+        let limiter =
+            minigram::rate_limit::RateLimiter::redis(url, &format!("{}rl:", config.redis_prefix))
+                .map_err(|e| StartError::Config(format!("invalid Redis URL {url:?}: {e}")))?;
+        return Ok(Some(std::sync::Arc::new(RateLimits::new(
+            config, limiter, "redis",
+        ))));
+    }
+    let _ = backend;
+    Ok(Some(std::sync::Arc::new(RateLimits::new(
+        config,
+        minigram::rate_limit::RateLimiter::in_process(),
+        "in_process",
+    ))))
 }
 
 async fn build_minigram(

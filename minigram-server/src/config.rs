@@ -30,6 +30,46 @@ pub enum ReadConsistencyArg {
     AllWrites,
 }
 
+/// Which cache tiers sit in front of the store (`docs/cache.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CacheMode {
+    /// No cache: every read goes to the store.
+    None,
+    /// In-process (L1, moka) only. Coherent for one instance; other
+    /// instances sharing the store see its writes within the L1 TTL (10 s).
+    Memory,
+    /// Redis (L2) only, shared by every instance using that Redis.
+    Redis,
+    /// L1 in front of L2, with cross-instance invalidation over pub/sub.
+    Tiered,
+}
+
+impl CacheMode {
+    /// The name `/api/instance` reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Memory => "memory",
+            Self::Redis => "redis",
+            Self::Tiered => "tiered",
+        }
+    }
+
+    /// Whether this mode uses Redis.
+    pub fn uses_redis(self) -> bool {
+        matches!(self, Self::Redis | Self::Tiered)
+    }
+}
+
+/// A switch flag: `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -124,6 +164,65 @@ pub struct ServerConfig {
     #[arg(long, env = "MINIGRAM_MAX_REPLICA_LAG_MS", default_value_t = 5_000)]
     pub max_replica_lag_ms: u64,
 
+    /// Cache tiers in front of the store: none, memory (in-process), redis (shared),
+    /// tiered (both). Default: `memory` on the embedded store (one process owns the
+    /// file, so an in-process cache is always coherent), `none` on PostgreSQL (several
+    /// instances may share it; use `tiered` with a shared Redis there).
+    #[arg(long, env = "MINIGRAM_CACHE", value_enum)]
+    pub cache: Option<CacheMode>,
+
+    /// Redis for `--cache redis|tiered` and the shared rate limits
+    /// (`redis://host:port`). Without it, `--cache redis|tiered` starts a local
+    /// throwaway redis-server (Debian/Ubuntu: apt-get install redis-server).
+    #[arg(long, env = "MINIGRAM_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel this server uses (cache `<prefix>`,
+    /// rate limits `<prefix>rl:`), so several deployments can share one Redis.
+    #[arg(long, env = "MINIGRAM_REDIS_PREFIX", default_value = "mg:")]
+    pub redis_prefix: String,
+
+    /// Rate limiting of login, register and writes (429 with Retry-After).
+    #[arg(long, env = "MINIGRAM_RATE_LIMIT", value_enum, default_value_t = Switch::On)]
+    pub rate_limit: Switch,
+
+    /// Also rate-limit clients on loopback (127.0.0.0/8, ::1), which are exempt by default.
+    #[arg(long, env = "MINIGRAM_RATE_LIMIT_LOOPBACK")]
+    pub rate_limit_loopback: bool,
+
+    /// A reverse proxy whose `X-Forwarded-For` names the client (repeatable; in the
+    /// variable, comma-separated). Other peers' X-Forwarded-For is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MINIGRAM_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
+
+    /// Logins and registrations per minute per client IP.
+    #[arg(long, env = "MINIGRAM_AUTH_IP_PER_MINUTE", default_value_t = 60)]
+    pub auth_ip_per_minute: u32,
+
+    /// Logins and registrations a client IP may make at once (burst).
+    #[arg(long, env = "MINIGRAM_AUTH_IP_BURST", default_value_t = 30)]
+    pub auth_ip_burst: u32,
+
+    /// Logins and registrations per minute per username.
+    #[arg(long, env = "MINIGRAM_AUTH_USER_PER_MINUTE", default_value_t = 10)]
+    pub auth_user_per_minute: u32,
+
+    /// Logins and registrations for one username at once (burst).
+    #[arg(long, env = "MINIGRAM_AUTH_USER_BURST", default_value_t = 10)]
+    pub auth_user_burst: u32,
+
+    /// Writes (likes, follows, uploads) per minute per signed-in user.
+    #[arg(long, env = "MINIGRAM_WRITE_PER_MINUTE", default_value_t = 600)]
+    pub write_per_minute: u32,
+
+    /// Writes a signed-in user may make at once (burst).
+    #[arg(long, env = "MINIGRAM_WRITE_BURST", default_value_t = 100)]
+    pub write_burst: u32,
+
     /// Token signing secret (at least 32 bytes). When absent, one is generated on first
     /// start and kept in the store, so tokens survive restarts.
     #[arg(long, env = "MINIGRAM_TOKEN_SECRET", hide_env_values = true)]
@@ -191,6 +290,18 @@ impl ServerConfig {
             read_consistency: ReadConsistencyArg::ReadYourWrites,
             sticky_window_secs: 30,
             max_replica_lag_ms: 5_000,
+            cache: None,
+            redis_url: None,
+            redis_prefix: "mg:".into(),
+            rate_limit: Switch::On,
+            rate_limit_loopback: false,
+            trusted_proxies: Vec::new(),
+            auth_ip_per_minute: 60,
+            auth_ip_burst: 30,
+            auth_user_per_minute: 10,
+            auth_user_burst: 10,
+            write_per_minute: 600,
+            write_burst: 100,
             token_secret: None,
             token_ttl_secs: 3600,
             hash_memory_kib: fast.memory_kib,
@@ -249,6 +360,16 @@ impl ServerConfig {
             Some(kind) => kind,
             None if self.database_url.is_some() || self.replicas.is_some() => StoreKind::Postgres,
             None => StoreKind::Embedded,
+        }
+    }
+
+    /// The cache in effect: `--cache`, else `memory` on the embedded store
+    /// and `none` on PostgreSQL.
+    pub fn cache_mode(&self) -> CacheMode {
+        match (self.cache, self.store_kind()) {
+            (Some(mode), _) => mode,
+            (None, StoreKind::Embedded) => CacheMode::Memory,
+            (None, StoreKind::Postgres) => CacheMode::None,
         }
     }
 
@@ -318,6 +439,13 @@ mod tests {
         assert_eq!(config.map(|c| c.store_kind()), Some(StoreKind::Embedded));
         assert_eq!(config.map(|c| c.postgres_source()), Some(Ok(None)));
         assert_eq!(config.map(|c| c.hash_memory_kib), Some(19_456));
+        assert_eq!(config.map(|c| c.cache_mode()), Some(CacheMode::Memory));
+        assert_eq!(config.map(|c| c.rate_limit), Some(Switch::On));
+        assert_eq!(config.map(|c| c.rate_limit_loopback), Some(false));
+        let postgres = ServerConfig::try_parse_from(["s", "--replicas", "2"]).ok();
+        assert_eq!(postgres.map(|c| c.cache_mode()), Some(CacheMode::None));
+        let tiered = ServerConfig::try_parse_from(["s", "--cache", "tiered"]).ok();
+        assert_eq!(tiered.map(|c| c.cache_mode()), Some(CacheMode::Tiered));
     }
 
     #[test]

@@ -18,6 +18,21 @@
 //! streaming replicas under `<data-dir>/postgres` (features `postgres` and
 //! `devcluster`, on by default in this crate) and stops them at shutdown.
 //! Media always stay on the local filesystem under `--data-dir`.
+//!
+//! Cache (`--cache none|memory|redis|tiered`, `docs/cache.md`): `memory` by
+//! default on the embedded store, `none` on PostgreSQL; `redis` and
+//! `tiered` use `--redis-url`, or without it start a local `redis-server`
+//! for the server's life. `/health` shows the Redis breaker (down: status
+//! `degraded`, still 200), `/api/instance` the mode and staleness bounds,
+//! `/metrics` and `/api/metrics` the figures per tier.
+//!
+//! Rate limits ([`RateLimits`], `--rate-limit on|off`, on by default):
+//! login and register per client IP (60/min, burst 30) and per username
+//! (10/min, burst 10), writes per signed-in user (600/min, burst 100); 429
+//! with `Retry-After` and `RateLimit-*` headers. Shared through Redis when
+//! one is in use. Loopback clients are exempt unless
+//! `--rate-limit-loopback`; `X-Forwarded-For` counts only from a
+//! `--trusted-proxy`.
 
 mod api_error;
 mod application;
@@ -26,6 +41,7 @@ mod config;
 mod error_bodies;
 mod extract;
 mod observability;
+mod rate_limiting;
 mod router;
 mod routes;
 mod shutdown;
@@ -35,9 +51,11 @@ mod store_backend;
 pub use api_error::{ApiError, ErrorBody};
 pub use application::{Application, ServeError, StartError};
 pub use config::{
-    DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg, ServerConfig, StoreKind,
+    CacheMode, DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg, ServerConfig,
+    StoreKind, Switch,
 };
 pub use observability::{HttpMetrics, MetricsSnapshot, RouteSnapshot, init_logging};
+pub use rate_limiting::RateLimits;
 pub use router::app;
 pub use shutdown::shutdown_signal;
 pub use state::{AppState, StateSettings};

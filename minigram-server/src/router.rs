@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::error_bodies::error_bodies;
 use crate::extract::MULTIPART_OVERHEAD;
 use crate::observability::track_requests;
+use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
     JSON_BODY_LIMIT, api_metrics::api_metrics, feed::feed, follow, get_photo::get_photo,
     health::health, index::index, instance::instance, like, login::login, logout::logout,
@@ -27,13 +28,20 @@ use crate::routes::{
 
 /// The whole HTTP API over `state`, with its middleware: request ids,
 /// tracing, CORS, compression, JSON error bodies, per-route metrics,
-/// timeouts and body limits.
+/// timeouts, body limits and rate limits (login and register per client
+/// IP and username, writes per user; see [`RateLimits`](crate::RateLimits)).
+///
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`:
+/// the rate limits key on the peer address (without it, no per-IP limit).
 pub fn app(state: AppState) -> Router {
     let settings = state.settings().clone();
     // Uploads stream under their own limit (see `PhotoUpload`); the body
     // limit layer is the backstop for the whole request.
+    let auth_limited = from_fn_with_state(state.clone(), auth_limit);
+    let write_limited = from_fn_with_state(state.clone(), write_limit);
     let upload: MethodRouter<AppState> = post(upload_photo).layer(
         ServiceBuilder::new()
+            .layer(write_limited.clone())
             .layer(RequestBodyLimitLayer::new(
                 settings.max_upload_bytes.saturating_add(MULTIPART_OVERHEAD),
             ))
@@ -47,20 +55,24 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(prometheus_metrics))
         .route("/api/metrics", get(api_metrics))
         .route("/api/instance", get(instance))
-        .route("/api/register", post(register))
-        .route("/api/login", post(login))
+        .route("/api/register", post(register).layer(auth_limited.clone()))
+        .route("/api/login", post(login).layer(auth_limited))
         .route("/api/logout", post(logout))
         .route("/api/photos", upload.clone())
         .route("/api/upload", upload)
         .route("/api/photos/{id}", get(get_photo))
         .route(
             "/api/photos/{id}/like",
-            post(like::like).delete(like::unlike),
+            post(like::like)
+                .delete(like::unlike)
+                .layer(write_limited.clone()),
         )
         .route("/api/users/{id}", get(user_profile))
         .route(
             "/api/users/{id}/follow",
-            post(follow::follow).delete(follow::unfollow),
+            post(follow::follow)
+                .delete(follow::unfollow)
+                .layer(write_limited),
         )
         .route("/api/users/{id}/photos", get(user_photos))
         .route("/api/feed", get(feed))
@@ -80,7 +92,15 @@ pub fn app(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([x_next_cursor, header::LINK, x_request_id]);
+        .expose_headers([
+            x_next_cursor,
+            header::LINK,
+            x_request_id,
+            header::RETRY_AFTER,
+            HeaderName::from_static("ratelimit-limit"),
+            HeaderName::from_static("ratelimit-remaining"),
+            HeaderName::from_static("ratelimit-reset"),
+        ]);
     routes.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -3,11 +3,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use minigram::Minigram;
+use minigram::cache::CachedStore;
 #[cfg(feature = "postgres")]
 use minigram::store::postgres::ReplicaRouter;
 use prometheus_client::registry::Registry;
 
+use crate::config::CacheMode;
 use crate::observability::{HttpMetrics, library_collector::LibraryCollector};
+use crate::rate_limiting::RateLimits;
 
 /// Settings the handlers need besides the library.
 #[derive(Debug, Clone)]
@@ -22,6 +25,24 @@ pub struct StateSettings {
     pub media_dir: Option<PathBuf>,
 }
 
+/// The cache and rate limits the server runs with (none by default).
+#[derive(Debug, Clone)]
+pub(crate) struct Extras {
+    pub(crate) cache_mode: CacheMode,
+    pub(crate) cache: Option<Arc<CachedStore>>,
+    pub(crate) rate_limits: Option<Arc<RateLimits>>,
+}
+
+impl Default for Extras {
+    fn default() -> Self {
+        Self {
+            cache_mode: CacheMode::None,
+            cache: None,
+            rate_limits: None,
+        }
+    }
+}
+
 /// What every handler shares: the library facade, metrics and settings.
 /// Cheap to clone.
 #[derive(Debug, Clone)]
@@ -34,6 +55,7 @@ struct Inner {
     minigram: Minigram,
     #[cfg(feature = "postgres")]
     router: Option<Arc<ReplicaRouter>>,
+    extras: Extras,
     metrics: HttpMetrics,
     registry: Registry,
     settings: StateSettings,
@@ -48,6 +70,7 @@ impl AppState {
             settings,
             #[cfg(feature = "postgres")]
             None,
+            Extras::default(),
         )
     }
 
@@ -60,13 +83,14 @@ impl AppState {
         settings: StateSettings,
         router: Arc<ReplicaRouter>,
     ) -> Self {
-        Self::build(minigram, settings, Some(router))
+        Self::build(minigram, settings, Some(router), Extras::default())
     }
 
-    fn build(
+    pub(crate) fn build(
         minigram: Minigram,
         settings: StateSettings,
         #[cfg(feature = "postgres")] router: Option<Arc<ReplicaRouter>>,
+        extras: Extras,
     ) -> Self {
         let mut registry = Registry::default();
         let metrics = HttpMetrics::new(&mut registry);
@@ -76,6 +100,7 @@ impl AppState {
                 minigram,
                 #[cfg(feature = "postgres")]
                 router,
+                extras,
                 metrics,
                 registry,
                 settings,
@@ -93,6 +118,21 @@ impl AppState {
     #[cfg(feature = "postgres")]
     pub fn router(&self) -> Option<&Arc<ReplicaRouter>> {
         self.inner.router.as_ref()
+    }
+
+    /// The cache mode in effect.
+    pub fn cache_mode(&self) -> CacheMode {
+        self.inner.extras.cache_mode
+    }
+
+    /// The cache in front of the store, when there is one.
+    pub fn cache(&self) -> Option<&Arc<CachedStore>> {
+        self.inner.extras.cache.as_ref()
+    }
+
+    /// The rate limits, when on.
+    pub fn rate_limits(&self) -> Option<&Arc<RateLimits>> {
+        self.inner.extras.rate_limits.as_ref()
     }
 
     /// HTTP request metrics.

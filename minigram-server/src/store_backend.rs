@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minigram::Store;
+use minigram::cache::{CacheConfig, CachedStore};
 #[cfg(feature = "devcluster")]
 use minigram::devcluster::DevCluster;
 use minigram::store::{EmbeddedConfig, EmbeddedStore};
@@ -19,7 +20,7 @@ use minigram::store::{
 use crate::application::StartError;
 #[cfg(feature = "postgres")]
 use crate::config::ReadConsistencyArg;
-use crate::config::{PostgresSource, ServerConfig};
+use crate::config::{CacheMode, PostgresSource, ServerConfig};
 
 /// The database the server uses on a dev cluster it starts.
 #[cfg(feature = "devcluster")]
@@ -40,6 +41,13 @@ pub(crate) struct StoreBackend {
     /// The dev cluster this server started; stopped after the store closes.
     #[cfg(feature = "devcluster")]
     pub cluster: Option<DevCluster>,
+    /// The cache in front of the store (`store` is then this cache).
+    pub cache: Option<Arc<CachedStore>>,
+    /// The Redis in use (`--redis-url`, or the one this server started).
+    pub redis_url: Option<String>,
+    /// The local Redis this server started; stopped at shutdown.
+    #[cfg(feature = "devcluster")]
+    pub redis_server: Option<minigram::devcluster::RedisServer>,
 }
 
 impl StoreBackend {
@@ -62,7 +70,75 @@ impl StoreBackend {
             router: None,
             #[cfg(feature = "devcluster")]
             cluster: None,
+            cache: None,
+            redis_url: None,
+            #[cfg(feature = "devcluster")]
+            redis_server: None,
         }
+    }
+
+    /// Puts the cache `config` asks for in front of the store, starting a
+    /// local Redis for `--cache redis|tiered` without `--redis-url`.
+    pub(crate) async fn add_cache(&mut self, config: &ServerConfig) -> Result<(), StartError> {
+        let mode = config.cache_mode();
+        self.redis_url = config.redis_url.clone();
+        if mode.uses_redis() && self.redis_url.is_none() {
+            self.redis_url = Some(self.start_redis().await?);
+        }
+        let url = self.redis_url.clone().unwrap_or_default();
+        #[cfg(feature = "redis")]
+        let prefixed = |mut c: CacheConfig| {
+            if let Some(redis) = c.redis.as_mut() {
+                redis.key_prefix = config.redis_prefix.clone();
+            }
+            c
+        };
+        let cache_config = match mode {
+            CacheMode::None => return Ok(()),
+            CacheMode::Memory => CacheConfig::memory(),
+            #[cfg(feature = "redis")]
+            CacheMode::Redis => prefixed(CacheConfig::redis(url)),
+            #[cfg(feature = "redis")]
+            CacheMode::Tiered => prefixed(CacheConfig::tiered(url)),
+            #[cfg(not(feature = "redis"))]
+            CacheMode::Redis | CacheMode::Tiered => {
+                let _ = url;
+                return Err(StartError::Config(
+                    "--cache redis|tiered needs the `redis` feature (on by default)".into(),
+                ));
+            }
+        };
+        let cached = CachedStore::new(self.store.clone(), cache_config)
+            .await
+            .map_err(|e| StartError::Config(e.to_string()))?;
+        let cached = Arc::new(cached);
+        tracing::info!(
+            cache = mode.as_str(),
+            redis = self.redis_url.as_deref().unwrap_or("-"),
+            "cache in front of the store"
+        );
+        self.store = cached.clone();
+        self.cache = Some(cached);
+        Ok(())
+    }
+
+    #[cfg(feature = "devcluster")]
+    async fn start_redis(&mut self) -> Result<String, StartError> {
+        let redis = minigram::devcluster::RedisServer::start_new().await?;
+        redis.stop_when_process_exits()?;
+        let url = redis.url();
+        tracing::info!("started a local redis-server at {url} (no --redis-url given)");
+        self.redis_server = Some(redis);
+        Ok(url)
+    }
+
+    #[cfg(not(feature = "devcluster"))]
+    async fn start_redis(&mut self) -> Result<String, StartError> {
+        Err(StartError::Config(
+            "--cache redis|tiered needs --redis-url (this build cannot start a local Redis: \
+             rebuild with the `devcluster` feature)"
+                .into(),
+        ))
     }
 
     /// Stops the dev cluster, if this server started one (after the store
@@ -72,6 +148,11 @@ impl StoreBackend {
         if let Some(cluster) = self.cluster.take() {
             tracing::info!("stopping the PostgreSQL dev cluster");
             cluster.stop().await?;
+        }
+        #[cfg(feature = "devcluster")]
+        if let Some(redis) = self.redis_server.take() {
+            tracing::info!("stopping the local redis-server");
+            redis.stop().await;
         }
         Ok(())
     }

@@ -50,6 +50,10 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Already checked by the write rate limit.
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
         let BearerToken(token) = BearerToken::from_request_parts(parts, state).await?;
         let principal = state.minigram().authenticate(&token).await?;
         Ok(Self {

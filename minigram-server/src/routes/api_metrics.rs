@@ -18,6 +18,37 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
         .map(|m| (m.name, m.value))
         .collect();
     let hasher = minigram.hasher().stats();
+    // The cache's own figures (also in `store.metrics`, which is what the
+    // cache reports as the store's): per tier, without the name's prefix.
+    let cache = match state.cache() {
+        None => json!({ "mode": state.cache_mode().as_str() }),
+        Some(cached) => {
+            let figures: BTreeMap<&str, f64> = store
+                .iter()
+                .filter_map(|(name, value)| {
+                    name.strip_prefix("minigram_cache_")
+                        .map(|short| (short, *value))
+                })
+                .collect();
+            json!({
+                "mode": state.cache_mode().as_str(),
+                "redis": cached.redis_state().map(|s| format!("{s:?}").to_lowercase()),
+                "metrics": figures,
+            })
+        }
+    };
+    let rate_limit = match state.rate_limits() {
+        None => json!({ "enabled": false }),
+        Some(limits) => {
+            let (admitted, limited) = limits.counts();
+            json!({
+                "enabled": true,
+                "backend": limits.backend(),
+                "admitted": admitted,
+                "limited": limited,
+            })
+        }
+    };
     Json(json!({
         "http": http,
         "store": { "kind": minigram.store().kind(), "metrics": store },
@@ -29,6 +60,7 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
             "completed": hasher.completed,
             "busy_s": hasher.busy_micros as f64 / 1e6,
         },
-        "cache": null,
+        "cache": cache,
+        "rate_limit": rate_limit,
     }))
 }

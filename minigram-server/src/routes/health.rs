@@ -3,6 +3,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use minigram::cache::BreakerState;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -13,7 +14,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// `GET /health`: each component's status; 503 when the store (the
 /// primary, behind a replica router) is down; `degraded` when password
 /// hashing is saturated (logins queue) or a replica is not taking reads
-/// (reads fall back to the primary and the rest).
+/// (reads fall back to the primary and the rest), or Redis is unreachable
+/// (the cache and shared rate limits fall back; nothing fails).
 pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let minigram = state.minigram();
     let store = minigram.store();
@@ -30,7 +32,10 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<V
     let up = |ok: bool| if ok { "ok" } else { "down" };
     let mut store_json = json!({ "status": up(store_ok), "kind": store.kind() });
     let replicas_ok = add_replication(&state, &mut store_json);
-    let (status, overall) = match (store_ok, media_ok && !hasher_saturated && replicas_ok) {
+    let (cache_json, cache_ok) = cache_component(&state);
+    let (limits_json, limits_ok) = rate_limit_component(&state);
+    let healthy = media_ok && !hasher_saturated && replicas_ok && cache_ok && limits_ok;
+    let (status, overall) = match (store_ok, healthy) {
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "down"),
         (true, false) => (StatusCode::OK, "degraded"),
         (true, true) => (StatusCode::OK, "ok"),
@@ -40,6 +45,8 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<V
         "components": {
             "store": store_json,
             "media": { "status": up(media_ok) },
+            "cache": cache_json,
+            "rate_limit": limits_json,
             "password_hasher": {
                 "status": if hasher_saturated { "saturated" } else { "ok" },
                 "running": hasher.running,
@@ -49,6 +56,56 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<V
         },
     });
     (status, Json(body))
+}
+
+/// The cache tiers and the Redis breaker: `down` while Redis is
+/// unreachable (reads and writes go to the store: slower, not failing).
+fn cache_component(state: &AppState) -> (Value, bool) {
+    let mode = state.cache_mode().as_str();
+    match state.cache().and_then(|cache| cache.redis_state()) {
+        Some(breaker) => {
+            let ok = breaker == BreakerState::Closed;
+            (
+                json!({
+                    "status": if ok { "ok" } else { "down" },
+                    "mode": mode,
+                    "redis": breaker_name(breaker),
+                }),
+                ok,
+            )
+        }
+        None => (json!({ "status": "ok", "mode": mode }), true),
+    }
+}
+
+/// The rate limits and, when shared through Redis, its breaker (`down`:
+/// each instance limits on its own until Redis answers).
+fn rate_limit_component(state: &AppState) -> (Value, bool) {
+    let Some(limits) = state.rate_limits() else {
+        return (json!({ "status": "off" }), true);
+    };
+    match limits.limiter().redis_state() {
+        Some(breaker) => {
+            let ok = breaker == BreakerState::Closed;
+            (
+                json!({
+                    "status": if ok { "ok" } else { "down" },
+                    "backend": limits.backend(),
+                    "redis": breaker_name(breaker),
+                }),
+                ok,
+            )
+        }
+        None => (json!({ "status": "ok", "backend": limits.backend() }), true),
+    }
+}
+
+fn breaker_name(state: BreakerState) -> &'static str {
+    match state {
+        BreakerState::Closed => "closed",
+        BreakerState::Open => "open",
+        BreakerState::HalfOpen => "half_open",
+    }
 }
 
 /// With a replica router, adds the primary and every replica (state, lag,

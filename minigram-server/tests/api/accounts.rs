@@ -23,7 +23,7 @@ async fn register_returns_201_with_the_origin_session_shape(backend: Backend) {
     );
 }
 
-on_each_backend!(login_returns_the_same_shape_and_a_working_token);
+on_each_backend!(tiered login_returns_the_same_shape_and_a_working_token);
 async fn login_returns_the_same_shape_and_a_working_token(backend: Backend) {
     let app = spawn_app(backend).await;
     app.register("grace").await;

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use minigram_server::{AppState, Application, ServeError, ServerConfig};
 #[cfg(feature = "devcluster")]
-use minigram_server::{ReadConsistencyArg, StoreKind};
+use minigram_server::{CacheMode, ReadConsistencyArg, StoreKind};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -42,6 +42,10 @@ pub enum Backend {
     /// router, as `--replicas 2` runs it.
     #[cfg(feature = "devcluster")]
     Postgres,
+    /// As `Postgres`, with `--cache tiered` over the shared test Redis
+    /// (`redis_shared`).
+    #[cfg(feature = "devcluster")]
+    PostgresTiered,
 }
 
 impl Backend {
@@ -50,11 +54,14 @@ impl Backend {
         match self {
             Self::Embedded => "embedded",
             #[cfg(feature = "devcluster")]
-            Self::Postgres => "postgres",
+            Self::Postgres | Self::PostgresTiered => "postgres",
         }
     }
 }
 
+/// `on_each_backend!(tiered $test)` adds `$test::postgres_tiered`
+/// (`--cache tiered` over the shared test Redis).
+///
 /// Runs `async fn $test(backend: Backend)` as one test per backend:
 /// `$test::embedded` and `$test::postgres` (the latter with the
 /// `devcluster` feature). An attribute replaces `#[tokio::test]`.
@@ -64,6 +71,29 @@ macro_rules! on_each_backend {
             #[tokio::test]
             $test
         );
+    };
+    (tiered $test:ident) => {
+        on_each_backend!(tiered #[tokio::test] $test);
+    };
+    (tiered #[$attr:meta] $test:ident) => {
+        mod $test {
+            #[$attr]
+            async fn embedded() {
+                super::$test($crate::helpers::Backend::Embedded).await
+            }
+
+            #[cfg(feature = "devcluster")]
+            #[$attr]
+            async fn postgres() {
+                super::$test($crate::helpers::Backend::Postgres).await
+            }
+
+            #[cfg(feature = "devcluster")]
+            #[$attr]
+            async fn postgres_tiered() {
+                super::$test($crate::helpers::Backend::PostgresTiered).await
+            }
+        }
     };
     (#[$attr:meta] $test:ident) => {
         mod $test {
@@ -92,7 +122,7 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServerConf
     match backend {
         Backend::Embedded => {}
         #[cfg(feature = "devcluster")]
-        Backend::Postgres => {
+        Backend::Postgres | Backend::PostgresTiered => {
             let cluster = crate::pg_cluster::shared().await;
             let database = cluster.fresh_database().await;
             config.store = Some(StoreKind::Postgres);
@@ -102,6 +132,11 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServerConf
             // acknowledged (a like count, a followed user's photo), which
             // read-your-writes alone does not promise.
             config.read_consistency = ReadConsistencyArg::AllWrites;
+            if backend == Backend::PostgresTiered {
+                config.cache = Some(CacheMode::Tiered);
+                config.redis_url = Some(crate::redis_shared::shared().await.url());
+                config.redis_prefix = crate::redis_shared::fresh_prefix();
+            }
         }
     }
     configure(&mut config);

@@ -12,14 +12,19 @@
 mod helpers;
 #[cfg(feature = "devcluster")]
 mod pg_cluster;
+#[cfg(feature = "devcluster")]
+mod redis_shared;
 
 mod accounts;
+#[cfg(feature = "devcluster")]
+mod cache_tiers;
 mod errors;
 mod media;
 mod observability;
 mod origin_flow;
 mod pagination;
 mod photos;
+mod rate_limits;
 #[cfg(feature = "devcluster")]
 mod replicas_binary;
 #[cfg(feature = "devcluster")]

@@ -37,7 +37,14 @@ async fn instance_names_itself_its_store_cache_feed_and_hash_parameters(backend:
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert!(body["uptime_s"].is_u64());
     assert_eq!(body["store"], backend.store_name());
-    assert_eq!(body["cache"], "none");
+    // The embedded store defaults to the in-process cache, PostgreSQL to none.
+    let cache = match backend.store_name() {
+        "embedded" => "memory",
+        _ => "none",
+    };
+    assert_eq!(body["cache"], cache);
+    assert_eq!(body["rate_limit"]["enabled"], true);
+    assert_eq!(body["rate_limit"]["loopback_exempt"], true);
     assert_eq!(body["feed"], "pull");
     assert_eq!(body["password_hash"]["algorithm"], "argon2id");
     assert_eq!(
@@ -82,7 +89,7 @@ async fn prometheus_metrics_count_requests_by_route_and_status(backend: Backend)
             assert!(text.contains("minigram_writer_max_batch_size "), "{text}");
         }
         #[cfg(feature = "devcluster")]
-        Backend::Postgres => {
+        Backend::Postgres | Backend::PostgresTiered => {
             assert!(
                 text.contains("minigram_router_replica_reads_total "),
                 "{text}"
@@ -144,7 +151,7 @@ async fn json_metrics_give_percentiles_per_route(backend: Backend) {
             assert!(store["minigram_writer_writes_total"].as_f64().unwrap() >= 1.0);
         }
         #[cfg(feature = "devcluster")]
-        Backend::Postgres => {
+        Backend::Postgres | Backend::PostgresTiered => {
             let reads = store["minigram_router_primary_reads_total"]
                 .as_f64()
                 .unwrap()

@@ -59,6 +59,7 @@ async fn origin_user(client: Client, base: String, i: usize) -> Vec<(String, Sta
 }
 
 on_each_backend!(
+    tiered
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     fifty_concurrent_origin_users_all_succeed
 );

@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, assert_error, png, spawn_app};
 
-on_each_backend!(like_and_unlike_are_idempotent_and_report_the_count);
+on_each_backend!(tiered like_and_unlike_are_idempotent_and_report_the_count);
 async fn like_and_unlike_are_idempotent_and_report_the_count(backend: Backend) {
     let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
@@ -53,7 +53,7 @@ async fn like_and_unlike_are_idempotent_and_report_the_count(backend: Backend) {
     assert_eq!(photo["user_liked"], false);
 }
 
-on_each_backend!(follow_unfollow_profile_and_user_photos);
+on_each_backend!(tiered follow_unfollow_profile_and_user_photos);
 async fn follow_unfollow_profile_and_user_photos(backend: Backend) {
     let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
@@ -116,7 +116,7 @@ async fn follow_unfollow_profile_and_user_photos(backend: Backend) {
     );
 }
 
-on_each_backend!(home_feed_holds_own_and_followed_photos_global_holds_all);
+on_each_backend!(tiered home_feed_holds_own_and_followed_photos_global_holds_all);
 async fn home_feed_holds_own_and_followed_photos_global_holds_all(backend: Backend) {
     let app = spawn_app(backend).await;
     let ann = app.register("ann").await;
