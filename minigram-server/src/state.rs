@@ -9,7 +9,9 @@ use minigram::store::postgres::ReplicaRouter;
 use prometheus_client::registry::Registry;
 
 use crate::config::CacheMode;
-use crate::observability::{HttpMetrics, library_collector::LibraryCollector};
+use crate::observability::{
+    HttpMetrics, library_collector::LibraryCollector, rate_limit_collector::RateLimitCollector,
+};
 use crate::rate_limiting::RateLimits;
 
 /// Settings the handlers need besides the library.
@@ -95,6 +97,9 @@ impl AppState {
         let mut registry = Registry::default();
         let metrics = HttpMetrics::new(&mut registry);
         registry.register_collector(Box::new(LibraryCollector::new(minigram.clone())));
+        if let Some(limits) = &extras.rate_limits {
+            registry.register_collector(Box::new(RateLimitCollector::new(limits.clone())));
+        }
         Self {
             inner: Arc::new(Inner {
                 minigram,

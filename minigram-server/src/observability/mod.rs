@@ -2,6 +2,7 @@
 
 mod http_metrics;
 pub(crate) mod library_collector;
+pub(crate) mod rate_limit_collector;
 mod recent_rate;
 mod telemetry;
 mod track_requests;

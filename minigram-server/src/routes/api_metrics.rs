@@ -32,7 +32,7 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
                 .collect();
             json!({
                 "mode": state.cache_mode().as_str(),
-                "redis": cached.redis_state().map(|s| format!("{s:?}").to_lowercase()),
+                "redis": cached.redis_state().map(crate::routes::health::breaker_name),
                 "metrics": figures,
             })
         }

@@ -100,7 +100,8 @@ fn rate_limit_component(state: &AppState) -> (Value, bool) {
     }
 }
 
-fn breaker_name(state: BreakerState) -> &'static str {
+/// `closed` (Redis answering), `open` (not used) or `half_open` (probing).
+pub(crate) fn breaker_name(state: BreakerState) -> &'static str {
     match state {
         BreakerState::Closed => "closed",
         BreakerState::Open => "open",

@@ -95,6 +95,19 @@ async fn a_burst_at_ten_times_the_limit_admits_at_most_burst_plus_rate_times_tim
         .await
         .unwrap();
     assert!(metrics["rate_limit"]["limited"].as_u64().unwrap() > 0);
+    let text = app
+        .client
+        .get(app.at("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("minigram_rate_limit_limited_total "),
+        "{text}"
+    );
 }
 
 #[cfg(feature = "devcluster")]
