@@ -34,7 +34,7 @@ impl Collector for RateLimitCollector {
             "Requests refused with 429 by the rate limits.",
             limited as f64,
         )?;
-        if let Some(state) = self.limits.limiter().redis_state() {
+        if let Some(state) = self.limits.redis_state() {
             gauge(
                 &mut encoder,
                 "minigram_rate_limit_redis_breaker_state",

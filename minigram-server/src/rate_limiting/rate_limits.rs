@@ -65,9 +65,15 @@ impl RateLimits {
         self.include_loopback
     }
 
-    /// The limiter (for its Redis breaker state).
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.limiter
+    /// The limiter's Redis circuit breaker, or `None` when limits are kept
+    /// in this process.
+    pub fn redis_state(&self) -> Option<minigram::cache::BreakerState> {
+        #[cfg(feature = "redis")]
+        {
+            self.limiter.redis_state()
+        }
+        #[cfg(not(feature = "redis"))]
+        None
     }
 
     /// Requests admitted and refused by the limits so far.

@@ -84,7 +84,7 @@ fn rate_limit_component(state: &AppState) -> (Value, bool) {
     let Some(limits) = state.rate_limits() else {
         return (json!({ "status": "off" }), true);
     };
-    match limits.limiter().redis_state() {
+    match limits.redis_state() {
         Some(breaker) => {
             let ok = breaker == BreakerState::Closed;
             (
