@@ -108,6 +108,12 @@ impl StoreBackend {
                 ));
             }
         };
+        if mode == CacheMode::Memory && config.store_kind() == crate::config::StoreKind::Postgres {
+            tracing::warn!(
+                "--cache memory on PostgreSQL: other instances sharing the database see this \
+                 instance's writes only within the in-process TTL (10 s); use --cache tiered"
+            );
+        }
         let cached = CachedStore::new(self.store.clone(), cache_config)
             .await
             .map_err(|e| StartError::Config(e.to_string()))?;
