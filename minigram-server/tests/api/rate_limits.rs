@@ -132,6 +132,16 @@ async fn the_limit_holds_across_two_instances_sharing_redis() {
         .await
         .unwrap();
     assert_eq!(instance["rate_limit"]["backend"], "redis", "{instance}");
+    // Connect both limiters to Redis (and load the script) first: a call
+    // that misses the limiter's Redis deadline is answered by that
+    // instance's own limits (by design), which would let each instance
+    // admit its own burst.
+    for app in [&a, &b] {
+        assert_eq!(
+            login(app, "warm-up").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
     let (admitted, elapsed) = burst(&[&a, &b], "ann", 10 * BURST as usize).await;
     eprintln!(
         "two instances admitted {admitted} of {} in {elapsed:?}",
