@@ -25,12 +25,13 @@ pub struct PhotoJson {
 impl PhotoJson {
     /// `photo` as a viewer who does or does not like it sees it.
     pub fn new(photo: Photo, user_liked: bool) -> Self {
-        let filename = photo.media_key.as_str().to_owned();
+        // The strings move out of the photo: no copies on the feed's hot path.
+        let filename = String::from(photo.media_key);
         Self {
             id: photo.id.get(),
             user_id: photo.author.get(),
-            username: photo.author_username.as_str().to_owned(),
-            caption: photo.caption.as_str().to_owned(),
+            username: String::from(photo.author_username),
+            caption: String::from(photo.caption),
             url: format!("{UPLOADS_PREFIX}{filename}"),
             filename,
             created_at: photo

@@ -33,9 +33,25 @@ impl PhotoPage {
     }
 }
 
+/// Bytes reserved per photo when serialising a page: enough for a typical
+/// photo object, so the buffer rarely grows (each growth copies it).
+const BYTES_PER_PHOTO: usize = 384;
+
 impl IntoResponse for PhotoPage {
     fn into_response(self) -> Response {
-        let mut response = Json(self.items).into_response();
+        let mut body = Vec::with_capacity(2 + self.items.len() * BYTES_PER_PHOTO);
+        let mut response = match serde_json::to_writer(&mut body, &self.items) {
+            Ok(()) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            // Plain data cannot fail to serialise; axum's Json reports it if so.
+            Err(_) => Json(self.items).into_response(),
+        };
         if let Some((cursor, link)) = self.next {
             // Cursors are URL-safe base64 and the link is built from it and
             // a fixed path, so both are valid header values.
