@@ -415,3 +415,73 @@ mod cached {
         }
     }
 }
+
+/// The tiered cache (L1 + Redis) over PostgreSQL against the model; `Reopen`
+/// drops the cache and the pool (a restarted instance) while PostgreSQL and
+/// Redis keep their state.
+#[cfg(all(
+    feature = "postgres",
+    feature = "devcluster",
+    feature = "moka",
+    feature = "redis"
+))]
+mod cached_postgres {
+    use std::sync::Arc;
+
+    use minigram::cache::CachedStore;
+    use minigram::store::{MemoryStore, PostgresStore, Store};
+    use proptest::prelude::*;
+
+    use super::{Op, apply, op, pg_cluster};
+    use crate::redis;
+
+    async fn open(database: &str, prefix: &str) -> CachedStore {
+        let cluster = &pg_cluster::shared().await.cluster;
+        let store =
+            PostgresStore::connect(&cluster.primary_url(database), pg_cluster::small_pool())
+                .await
+                .unwrap();
+        let config = redis::tiered(&redis::shared().await.url(), prefix);
+        CachedStore::new(Arc::new(store), config).await.unwrap()
+    }
+
+    fn check(ops: &[Op]) -> Result<(), TestCaseError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let database = pg_cluster::shared().await.fresh_database().await;
+            let prefix = redis::fresh_prefix();
+            let model = MemoryStore::new();
+            let mut cached = open(&database, &prefix).await;
+            for (step, op) in ops.iter().enumerate() {
+                if let Op::Reopen = op {
+                    cached.close().await.unwrap();
+                    drop(cached);
+                    cached = open(&database, &prefix).await;
+                    continue;
+                }
+                let expected = apply(&model, op, step).await;
+                let actual = apply(&cached, op, step).await;
+                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
+                // Read twice: the second answer comes from the cache.
+                let again = apply(&cached, op, step).await;
+                let model_again = apply(&model, op, step).await;
+                prop_assert_eq!(again, model_again, "repeat of step {} {:?}", step, op);
+            }
+            cached.close().await.unwrap();
+            Ok(())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+        #[test]
+        fn tiered_cache_over_postgres_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
+            check(&ops)?;
+        }
+    }
+}
