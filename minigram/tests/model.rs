@@ -265,7 +265,7 @@ mod postgres {
     }
 
     async fn open(backend: Backend, database: &str) -> Box<dyn Store> {
-        let cluster = &pg_cluster::shared().await.cluster;
+        let cluster = &pg_cluster::shared().await.cluster();
         let primary = cluster.primary_url(database);
         match backend {
             Backend::Postgres => Box::new(
@@ -296,7 +296,7 @@ mod postgres {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let database = pg_cluster::shared().await.fresh_database().await;
+            let database = pg_cluster::shared().await.fresh_database().await.unwrap();
             let model = MemoryStore::new();
             let mut store = open(backend, &database).await;
             for (step, op) in ops.iter().enumerate() {
@@ -436,7 +436,7 @@ mod cached_postgres {
     use crate::redis;
 
     async fn open(database: &str, prefix: &str) -> CachedStore {
-        let cluster = &pg_cluster::shared().await.cluster;
+        let cluster = &pg_cluster::shared().await.cluster();
         let store =
             PostgresStore::connect(&cluster.primary_url(database), pg_cluster::small_pool())
                 .await
@@ -452,7 +452,7 @@ mod cached_postgres {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let database = pg_cluster::shared().await.fresh_database().await;
+            let database = pg_cluster::shared().await.fresh_database().await.unwrap();
             let prefix = redis::fresh_prefix();
             let model = MemoryStore::new();
             let mut cached = open(&database, &prefix).await;

@@ -124,10 +124,10 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServerConf
         #[cfg(feature = "devcluster")]
         Backend::Postgres | Backend::PostgresTiered => {
             let cluster = crate::pg_cluster::shared().await;
-            let database = cluster.fresh_database().await;
+            let database = cluster.fresh_database().await.unwrap();
             config.store = Some(StoreKind::Postgres);
-            config.database_url = Some(cluster.cluster.primary_url(&database));
-            config.replica_urls = cluster.cluster.replica_urls(&database);
+            config.database_url = Some(cluster.cluster().primary_url(&database));
+            config.replica_urls = cluster.cluster().replica_urls(&database);
             // These tests read other users' writes right after they are
             // acknowledged (a like count, a followed user's photo), which
             // read-your-writes alone does not promise.

@@ -43,8 +43,12 @@ mod os_user;
 mod pg_binaries;
 mod pg_node;
 mod redis_server;
+#[cfg(feature = "postgres")]
+mod template_databases;
 
 pub use dev_cluster::{DevCluster, DevClusterBuilder, NodeId};
 pub use dev_cluster_error::DevClusterError;
 pub use pg_binaries::PgBinaries;
 pub use redis_server::RedisServer;
+#[cfg(feature = "postgres")]
+pub use template_databases::TemplateDatabases;

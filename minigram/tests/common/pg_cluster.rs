@@ -1,6 +1,6 @@
 //! One PostgreSQL dev cluster (a primary and two streaming replicas) per
 //! test binary, shared by its tests; each test gets its own database,
-//! cloned from a template migrated once.
+//! cloned from a template migrated once (`TemplateDatabases`).
 //!
 //! Only the cluster (processes and URLs) is global: every `#[tokio::test]`
 //! has its own runtime, so pools are made per test. A `static` is never
@@ -9,24 +9,14 @@
 //!
 //! Without PostgreSQL these tests fail (never skip) with what to install.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-
-use minigram::devcluster::DevCluster;
-use minigram::store::{PostgresConfig, PostgresStore, Store};
+use minigram::devcluster::{DevCluster, TemplateDatabases};
+use minigram::store::PostgresConfig;
 use tokio::sync::OnceCell;
 
-const TEMPLATE: &str = "minigram_template";
-
-pub struct TestCluster {
-    pub cluster: DevCluster,
-    databases: AtomicUsize,
-}
-
-static CLUSTER: OnceCell<TestCluster> = OnceCell::const_new();
+static CLUSTER: OnceCell<TemplateDatabases> = OnceCell::const_new();
 
 /// The shared cluster, started by the first caller.
-pub async fn shared() -> &'static TestCluster {
+pub async fn shared() -> &'static TemplateDatabases {
     CLUSTER
         .get_or_init(|| async {
             let cluster = DevCluster::builder()
@@ -38,16 +28,7 @@ pub async fn shared() -> &'static TestCluster {
                     panic!("these tests need PostgreSQL and it could not be started: {e}")
                 });
             cluster.stop_when_process_exits().unwrap();
-            cluster.create_database(TEMPLATE, None).await.unwrap();
-            let store = PostgresStore::connect(&cluster.primary_url(TEMPLATE), small_pool())
-                .await
-                .unwrap();
-            store.close().await.unwrap();
-            drop(store);
-            TestCluster {
-                cluster,
-                databases: AtomicUsize::new(0),
-            }
+            TemplateDatabases::new(cluster, "t").await.unwrap()
         })
         .await
 }
@@ -57,22 +38,5 @@ pub fn small_pool() -> PostgresConfig {
     PostgresConfig {
         pool_size: 8,
         ..PostgresConfig::default()
-    }
-}
-
-impl TestCluster {
-    /// A new database with the schema, on the primary and (once this
-    /// returns) on every running replica.
-    pub async fn fresh_database(&self) -> String {
-        let name = format!("t{}", self.databases.fetch_add(1, Ordering::Relaxed));
-        self.cluster
-            .create_database(&name, Some(TEMPLATE))
-            .await
-            .unwrap();
-        self.cluster
-            .wait_for_replicas(Duration::from_secs(30))
-            .await
-            .unwrap();
-        name
     }
 }

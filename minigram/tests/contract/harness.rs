@@ -75,9 +75,9 @@ impl Harness {
     #[cfg(all(feature = "postgres", feature = "redis", feature = "devcluster"))]
     pub async fn postgres_tiered() -> Self {
         let cluster = pg_cluster::shared().await;
-        let database = cluster.fresh_database().await;
+        let database = cluster.fresh_database().await.unwrap();
         let store = minigram::store::PostgresStore::connect(
-            &cluster.cluster.primary_url(&database),
+            &cluster.cluster().primary_url(&database),
             pg_cluster::small_pool(),
         )
         .await
@@ -118,9 +118,9 @@ impl Harness {
     #[cfg(all(feature = "postgres", feature = "devcluster"))]
     pub async fn postgres() -> Self {
         let cluster = pg_cluster::shared().await;
-        let database = cluster.fresh_database().await;
+        let database = cluster.fresh_database().await.unwrap();
         let store = minigram::store::PostgresStore::connect(
-            &cluster.cluster.primary_url(&database),
+            &cluster.cluster().primary_url(&database),
             pg_cluster::small_pool(),
         )
         .await
@@ -136,10 +136,10 @@ impl Harness {
     pub async fn postgres_router() -> Self {
         use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
         let cluster = pg_cluster::shared().await;
-        let database = cluster.fresh_database().await;
+        let database = cluster.fresh_database().await.unwrap();
         let router = ReplicaRouter::connect(
-            &cluster.cluster.primary_url(&database),
-            &cluster.cluster.replica_urls(&database),
+            &cluster.cluster().primary_url(&database),
+            &cluster.cluster().replica_urls(&database),
             RouterConfig {
                 consistency: ReadConsistency::AllWritesThroughThisRouter,
                 pool: pg_cluster::small_pool(),
