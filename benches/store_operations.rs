@@ -196,11 +196,45 @@ fn home_feed(c: &mut Criterion) {
     group.finish();
 }
 
+/// The pull feed's read cost grows with the number of followees: one range
+/// scan per followed author, merged. Embedded store, 20-item pages, every
+/// author with 2 photos.
+fn pull_feed_cost_by_followees(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("pull_home_feed_by_followees_embedded");
+    let bench = rt.block_on(bench_app(
+        Backend::Embedded,
+        HasherConfig::insecure_fast_for_tests(),
+        EmbeddedConfig::default(),
+    ));
+    let store = bench.app.store().clone();
+    let (authors, _) = rt.block_on(seed(store.as_ref(), "f", 1000, 2));
+    let page = PageRequest::first(PageLimit::new(20).unwrap());
+    for followees in [10usize, 100, 1000] {
+        let (viewers, _) = rt.block_on(seed(store.as_ref(), &format!("viewer{followees}_"), 1, 0));
+        let viewer = viewers[0];
+        rt.block_on(async {
+            for &author in &authors[..followees] {
+                bench.app.follow(viewer, author).await.unwrap();
+            }
+        });
+        group.bench_function(format!("{followees}_followees"), |b| {
+            b.to_async(&rt).iter(|| async {
+                let feed = bench.app.home_feed(viewer, page).await.unwrap();
+                assert_eq!(feed.items.len(), 20);
+                feed
+            })
+        });
+    }
+    rt.block_on(bench.app.close()).unwrap();
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = password_hashing, account_operations, write_operations, home_feed
+    targets = password_hashing, account_operations, write_operations, home_feed, pull_feed_cost_by_followees
 }
 criterion_main!(benches);
