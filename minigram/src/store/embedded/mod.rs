@@ -1,11 +1,11 @@
 //! The embedded store: redb with SQLite's locking model (one writer, many
 //! MVCC readers) but group-committed, so it never answers "busy".
 //!
-//! - Writes go through the [`GroupCommitWriter`](group_commit_writer) thread,
+//! - Writes go through the group-commit writer thread (`group_commit_writer.rs`),
 //!   which commits queued writes in batches, each in one durable transaction.
 //! - Reads run on redb read transactions on the blocking pool (never on the
 //!   async runtime), at most `max_concurrent_reads` at a time.
-//! - Values are postcard with a format-version byte ([`records`]).
+//! - Values are postcard with a format-version byte (`records.rs`).
 
 mod group_commit_writer;
 mod read_ops;
