@@ -116,7 +116,7 @@ pub struct ServerConfig {
     pub store: Option<StoreKind>,
 
     /// PostgreSQL primary to use (`postgres://user:pass@host:port/db`). Without it,
-    /// `--store postgres` starts a local dev cluster under <data-dir>/postgres.
+    /// `--store postgres` starts a local dev cluster under `<data-dir>/postgres`.
     #[arg(
         long,
         env = "MINIGRAM_DATABASE_URL",
@@ -137,7 +137,7 @@ pub struct ServerConfig {
     pub replica_urls: Vec<String>,
 
     /// Start a local PostgreSQL dev cluster (primary + N streaming replicas) under
-    /// <data-dir>/postgres, kept across restarts, and serve from it. Needs the
+    /// `<data-dir>/postgres`, kept across restarts, and serve from it. Needs the
     /// PostgreSQL server programs (Debian/Ubuntu: apt-get install postgresql).
     #[arg(long, env = "MINIGRAM_REPLICAS")]
     pub replicas: Option<usize>,
