@@ -27,6 +27,11 @@ pub enum Command {
     Rate(RateArgs),
     /// Ramp users until success drops below 99% or p99 exceeds the SLO.
     BreakingPoint(BreakingPointArgs),
+    /// The scaling journey on loopback: stage 1 (one server, embedded
+    /// store), stage 2 (PostgreSQL + tiered cache), stage 3 (nginx over 3
+    /// servers, a primary with 2 replicas, shared Redis), the same session
+    /// ramp on each, one report with tables and SVG charts.
+    Journey(JourneyArgs),
 }
 
 /// Options shared by every command that talks to a server.
@@ -172,4 +177,24 @@ pub struct BreakingPointArgs {
     /// Write every level's report as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+/// `journey` options.
+#[derive(Debug, Clone, Args)]
+pub struct JourneyArgs {
+    /// Levels 5, 50, 200, 1000 users (a few minutes on 2 cores) instead of
+    /// the breaking-point levels up to 2000.
+    #[arg(long)]
+    pub quick: bool,
+    /// Where report.md, report.json, the SVG charts, the nginx config and
+    /// the servers' data and logs go.
+    #[arg(long, default_value = "journey-report")]
+    pub out: PathBuf,
+    /// The `minigram-server` binary (default: next to this program).
+    #[arg(long, env = "MINIGRAM_SERVER_BIN")]
+    pub server_bin: Option<PathBuf>,
+    /// An operation that has not succeeded within this many seconds is a
+    /// failure.
+    #[arg(long, default_value_t = 60)]
+    pub timeout_s: u64,
 }

@@ -6,11 +6,13 @@
 //!   failures grouped by operation and cause.
 //! - [`report`]: the JSON and text reports.
 //! - [`commands`]: `seed`, `scenario`, `rate`, `breaking-point`.
+//! - [`journey`]: the three-stage scaling journey and its report.
 
 pub mod breaking_point;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod journey;
 pub mod recorder;
 pub mod report;
 pub mod schedule;

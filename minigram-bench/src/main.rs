@@ -10,5 +10,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Scenario(args) => commands::scenario::run_and_report(args).await,
         Command::Rate(args) => commands::rate::run(args).await,
         Command::BreakingPoint(args) => commands::breaking_point::run(args).await,
+        Command::Journey(args) => minigram_bench::journey::run(args).await,
     }
 }

@@ -43,3 +43,20 @@ ensure_redis() {
     systemctl disable --now redis-server >/dev/null 2>&1 || true
   fi
 }
+
+# nginx, the load balancer in front of stage 3 of `minigram-bench journey`.
+# The Debian package starts a system service on port 80; the journey runs its
+# own nginx (`daemon off`, config in its output directory), so a service the
+# install just started is stopped again.
+ensure_nginx() {
+  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+    return 0
+  fi
+  apt_install nginx
+  if command -v service >/dev/null 2>&1; then
+    service nginx stop >/dev/null 2>&1 || true
+  fi
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
+}
