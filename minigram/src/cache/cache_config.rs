@@ -89,6 +89,9 @@ pub struct CacheConfig {
 
 impl CacheConfig {
     /// L1 only (`--cache memory`).
+    // The update fills `redis` when that feature is on; without it every
+    // field is already given.
+    #[allow(clippy::needless_update)]
     pub fn memory() -> Self {
         Self {
             memory: Some(MemoryTierConfig::default()),

@@ -9,6 +9,7 @@ use crate::store::{MetricKind, StoreMetric};
 pub(crate) struct TierCounters {
     pub hits: AtomicU64,
     pub misses: AtomicU64,
+    #[cfg(feature = "redis")]
     pub errors: AtomicU64,
     pub evictions: AtomicU64,
 }
@@ -17,10 +18,12 @@ pub(crate) struct TierCounters {
 #[derive(Debug, Default)]
 pub(crate) struct CacheCounters {
     pub l1: TierCounters,
+    #[cfg(feature = "redis")]
     pub l2: TierCounters,
     /// Reads that reached the wrapped store.
     pub store_reads: AtomicU64,
     /// Invalidation messages received from other instances.
+    #[cfg(feature = "redis")]
     pub remote_invalidations: AtomicU64,
 }
 
@@ -58,6 +61,7 @@ impl CacheCounters {
         ]
     }
 
+    #[cfg(feature = "redis")]
     pub(crate) fn l2_metrics(&self) -> Vec<StoreMetric> {
         vec![
             counter(

@@ -1,5 +1,6 @@
 //! What a cached read is keyed by.
 
+#[cfg(feature = "redis")]
 use sha2::{Digest, Sha256};
 
 use crate::domain::{Cursor, PageLimit, PageRequest, PhotoId, UserId};
@@ -26,6 +27,7 @@ impl PageKey {
         }
     }
 
+    #[cfg(feature = "redis")]
     fn code(self) -> String {
         match self.before {
             Some(before) => format!("{}:{}", self.limit.get(), before.get()),
@@ -64,6 +66,7 @@ pub(crate) enum CacheKey {
 }
 
 impl CacheKey {
+    #[cfg(feature = "redis")]
     /// The viewer whose writes this read must reflect at once.
     pub(crate) fn viewer(&self) -> Option<UserId> {
         match self {
@@ -82,6 +85,7 @@ impl CacheKey {
         matches!(self, Self::User(_))
     }
 
+    #[cfg(feature = "redis")]
     /// The key's Redis name, under `prefix`. Author sets are hashed so the
     /// name stays short.
     pub(crate) fn redis_key(&self, prefix: &str) -> String {

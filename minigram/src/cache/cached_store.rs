@@ -19,7 +19,9 @@ use super::redis_tier::RedisTier;
 use super::version_table::VersionTable;
 use crate::domain::{FeedPage, PageRequest, PhotoId, PhotoView, Profile, User, UserId, Username};
 use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
-use crate::store::{Credentials, MetricKind, NewPhoto, NewUser, Store, StoreMetric};
+#[cfg(feature = "redis")]
+use crate::store::MetricKind;
+use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
 
 /// Why a cached read produced no entry.
 #[derive(Debug, Clone)]

@@ -59,10 +59,12 @@ impl CachedValue {
         }
     }
 
+    #[cfg(feature = "redis")]
     pub(crate) fn encode(&self) -> Vec<u8> {
         postcard::to_stdvec(self).unwrap_or_default()
     }
 
+    #[cfg(feature = "redis")]
     pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
         postcard::from_bytes(bytes).ok()
     }

@@ -1,6 +1,8 @@
 //! Stops calling a failing dependency for a while, then probes it.
 
+#[cfg(feature = "redis")]
 use std::sync::Mutex;
+#[cfg(feature = "redis")]
 use std::time::{Duration, Instant};
 
 /// The breaker's state, as reported in metrics.
@@ -26,6 +28,7 @@ impl BreakerState {
 }
 
 /// When a breaker opens and how long it stays open.
+#[cfg(feature = "redis")]
 #[derive(Debug, Clone, Copy)]
 pub struct BreakerConfig {
     /// Consecutive failures (errors or timeouts) that open the breaker.
@@ -34,6 +37,7 @@ pub struct BreakerConfig {
     pub cool_down: Duration,
 }
 
+#[cfg(feature = "redis")]
 impl Default for BreakerConfig {
     fn default() -> Self {
         Self {
@@ -43,6 +47,7 @@ impl Default for BreakerConfig {
     }
 }
 
+#[cfg(feature = "redis")]
 #[derive(Debug)]
 struct Inner {
     state: BreakerState,
@@ -53,6 +58,7 @@ struct Inner {
 /// A circuit breaker: closed, open after `failures_to_open` consecutive
 /// failures, half-open (one probe) after the cool-down, closed again on the
 /// probe's success.
+#[cfg(feature = "redis")]
 #[derive(Debug)]
 pub(crate) struct CircuitBreaker {
     config: BreakerConfig,
@@ -60,6 +66,7 @@ pub(crate) struct CircuitBreaker {
 }
 
 /// What [`CircuitBreaker::allow`] decided.
+#[cfg(feature = "redis")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Permit {
     /// Make the call; report its outcome.
@@ -70,6 +77,7 @@ pub(crate) enum Permit {
     Skip,
 }
 
+#[cfg(feature = "redis")]
 impl CircuitBreaker {
     pub(crate) fn new(config: BreakerConfig) -> Self {
         Self {
@@ -129,7 +137,7 @@ impl CircuitBreaker {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "redis"))]
 mod tests {
     use super::*;
 

@@ -34,6 +34,7 @@ impl Dependency {
         }
     }
 
+    #[cfg(feature = "redis")]
     /// The inverse of [`Dependency::code`]; `None` for anything else.
     pub(crate) fn parse(code: &str) -> Option<Self> {
         if code == "g" {
@@ -51,7 +52,7 @@ impl Dependency {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "redis"))]
 mod tests {
     use super::*;
 
