@@ -207,34 +207,56 @@ async fn open(path: &Path) -> EmbeddedStore {
         .unwrap()
 }
 
+/// Applies `ops` to the memory model and to the store `open` gives,
+/// comparing the answers after every step; `Reopen` closes the store and
+/// opens it again. With `apply_twice`, each step is applied a second time to
+/// both, so a cache's second answer (from the cache) is compared too.
+async fn compare_with_model(
+    ops: &[Op],
+    open: impl AsyncFn() -> Box<dyn Store>,
+    apply_twice: bool,
+) -> Result<(), TestCaseError> {
+    let model = MemoryStore::new();
+    let mut store = open().await;
+    for (step, op) in ops.iter().enumerate() {
+        if let Op::Reopen = op {
+            store.close().await.unwrap();
+            drop(store);
+            store = open().await;
+            continue;
+        }
+        let expected = apply(&model, op, step).await;
+        let actual = apply(store.as_ref(), op, step).await;
+        prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
+        if apply_twice {
+            let again = apply(store.as_ref(), op, step).await;
+            let model_again = apply(&model, op, step).await;
+            prop_assert_eq!(again, model_again, "repeat of step {} {:?}", step, op);
+        }
+    }
+    store.close().await.unwrap();
+    Ok(())
+}
+
+/// Runs one proptest case on its own runtime.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn embedded_store_behaves_like_the_memory_model(ops in proptest::collection::vec(op(), 1..60)) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("model.redb");
-            let model = MemoryStore::new();
-            let mut embedded = open(&path).await;
-            for (step, op) in ops.iter().enumerate() {
-                if let Op::Reopen = op {
-                    embedded.close().await.unwrap();
-                    drop(embedded);
-                    embedded = open(&path).await;
-                    continue;
-                }
-                let expected = apply(&model, op, step).await;
-                let actual = apply(&embedded, op, step).await;
-                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
-            }
-            embedded.close().await.unwrap();
-            Ok(())
+            compare_with_model(&ops, async || Box::new(open(&path).await) as Box<dyn Store>, false).await
         })?;
     }
 }
@@ -253,10 +275,10 @@ mod pg_cluster;
 #[cfg(all(feature = "postgres", feature = "devcluster"))]
 mod postgres {
     use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
-    use minigram::store::{MemoryStore, PostgresStore, Store};
+    use minigram::store::{PostgresStore, Store};
     use proptest::prelude::*;
 
-    use super::{Op, apply, op, pg_cluster};
+    use super::{Op, block_on, compare_with_model, op, pg_cluster};
 
     #[derive(Clone, Copy, Debug)]
     enum Backend {
@@ -290,28 +312,9 @@ mod postgres {
     }
 
     fn check(backend: Backend, ops: &[Op]) -> Result<(), TestCaseError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let database = pg_cluster::shared().await.fresh_database().await.unwrap();
-            let model = MemoryStore::new();
-            let mut store = open(backend, &database).await;
-            for (step, op) in ops.iter().enumerate() {
-                if let Op::Reopen = op {
-                    store.close().await.unwrap();
-                    drop(store);
-                    store = open(backend, &database).await;
-                    continue;
-                }
-                let expected = apply(&model, op, step).await;
-                let actual = apply(store.as_ref(), op, step).await;
-                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
-            }
-            store.close().await.unwrap();
-            Ok(())
+            compare_with_model(ops, async || open(backend, &database).await, false).await
         })
     }
 
@@ -365,34 +368,12 @@ mod cached {
     }
 
     fn check(tier: Tier, ops: &[Op]) -> Result<(), TestCaseError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("model.redb");
             let prefix = redis::fresh_prefix();
-            let model = MemoryStore::new();
-            let mut cached = open_cached(&path, tier, &prefix).await;
-            for (step, op) in ops.iter().enumerate() {
-                if let Op::Reopen = op {
-                    cached.close().await.unwrap();
-                    drop(cached);
-                    cached = open_cached(&path, tier, &prefix).await;
-                    continue;
-                }
-                let expected = apply(&model, op, step).await;
-                let actual = apply(&cached, op, step).await;
-                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
-                // Read twice: the second answer comes from the cache.
-                let again = apply(&cached, op, step).await;
-                let model_again = apply(&model, op, step).await;
-                prop_assert_eq!(again, model_again, "repeat of step {} {:?}", step, op);
-            }
-            cached.close().await.unwrap();
-            Ok(())
+            let open = async || Box::new(open_cached(&path, tier, &prefix).await) as Box<dyn Store>;
+            compare_with_model(ops, open, true).await
         })
     }
 
@@ -429,10 +410,10 @@ mod cached_postgres {
     use std::sync::Arc;
 
     use minigram::cache::CachedStore;
-    use minigram::store::{MemoryStore, PostgresStore, Store};
+    use minigram::store::{PostgresStore, Store};
     use proptest::prelude::*;
 
-    use super::{Op, apply, op, pg_cluster};
+    use super::{Op, block_on, compare_with_model, op, pg_cluster};
     use crate::redis;
 
     async fn open(database: &str, prefix: &str) -> CachedStore {
@@ -446,33 +427,11 @@ mod cached_postgres {
     }
 
     fn check(ops: &[Op]) -> Result<(), TestCaseError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        block_on(async {
             let database = pg_cluster::shared().await.fresh_database().await.unwrap();
             let prefix = redis::fresh_prefix();
-            let model = MemoryStore::new();
-            let mut cached = open(&database, &prefix).await;
-            for (step, op) in ops.iter().enumerate() {
-                if let Op::Reopen = op {
-                    cached.close().await.unwrap();
-                    drop(cached);
-                    cached = open(&database, &prefix).await;
-                    continue;
-                }
-                let expected = apply(&model, op, step).await;
-                let actual = apply(&cached, op, step).await;
-                prop_assert_eq!(actual, expected, "step {} {:?}", step, op);
-                // Read twice: the second answer comes from the cache.
-                let again = apply(&cached, op, step).await;
-                let model_again = apply(&model, op, step).await;
-                prop_assert_eq!(again, model_again, "repeat of step {} {:?}", step, op);
-            }
-            cached.close().await.unwrap();
-            Ok(())
+            let open = async || Box::new(open(&database, &prefix).await) as Box<dyn Store>;
+            compare_with_model(ops, open, true).await
         })
     }
 
