@@ -13,14 +13,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use minigram::cache::{BreakerState, CacheConfig, CachedStore};
 use minigram::devcluster::RedisServer;
-use minigram::media::{ImageType, MediaKey, StoredMedia};
 use minigram::store::{
     Credentials, EmbeddedConfig, EmbeddedStore, NewPhoto, NewUser, Store, StoreMetric,
 };
 use minigram::{
-    Caption, Email, FeedPage, FollowError, LikeError, PageRequest, Photo, PhotoId, PhotoView,
-    PostPhotoError, Profile, RegisterError, StoreError, User, UserId, Username,
+    FeedPage, FollowError, LikeError, PageRequest, Photo, PhotoId, PhotoView, PostPhotoError,
+    Profile, RegisterError, StoreError, User, UserId, Username,
 };
+
+#[path = "common/fixtures.rs"]
+mod fixtures;
+use fixtures::{photo as post, user};
 
 #[path = "common/redis.rs"]
 mod redis;
@@ -138,37 +141,6 @@ async fn counting_store(dir: &tempfile::TempDir) -> Arc<CountingStore> {
         inner,
         reads: AtomicU64::new(0),
     })
-}
-
-async fn user(store: &dyn Store, name: &str) -> UserId {
-    store
-        .create_user(NewUser {
-            username: Username::parse(name).unwrap(),
-            email: Email::parse(&format!("{name}@example.com")).unwrap(),
-            password_hash: "not-a-hash".into(),
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap()
-        .id
-}
-
-async fn post(store: &dyn Store, author: UserId, n: u32) -> PhotoId {
-    store
-        .create_photo(NewPhoto {
-            author,
-            caption: Caption::parse("p").unwrap(),
-            media: StoredMedia {
-                key: MediaKey::parse(&format!("{:064x}.png", n)).unwrap(),
-                content_type: ImageType::Png,
-                width: 1,
-                height: 1,
-            },
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap()
-        .id
 }
 
 fn metric(store: &dyn Store, name: &str) -> f64 {
@@ -319,7 +291,7 @@ async fn a_redis_outage_under_load_fails_no_call_and_hits_recover() {
     }
     let mut photos = Vec::new();
     for (n, author) in users.iter().enumerate() {
-        photos.push(post(&*cached, *author, n as u32).await);
+        photos.push(post(&*cached, *author, n as u64).await);
     }
     let failures = Arc::new(AtomicU64::new(0));
     let calls = Arc::new(AtomicU64::new(0));

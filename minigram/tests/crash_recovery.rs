@@ -8,15 +8,18 @@
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+use fixtures::{new_photo, new_user};
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use minigram::media::{ImageType, MediaKey, StoredMedia};
-use minigram::store::{EmbeddedConfig, EmbeddedStore, NewPhoto, NewUser, Store};
-use minigram::{Caption, Email, PhotoId, UserId, Username};
+use minigram::store::{EmbeddedConfig, EmbeddedStore, Store};
+use minigram::{PhotoId, UserId, Username};
 use rand::Rng;
 
 const CHILD_ENV: &str = "MINIGRAM_CRASH_CHILD_DB";
@@ -159,21 +162,8 @@ fn run_child(path: &Path) {
                 .unwrap(),
         );
         if round == 0 {
-            let owner = store.create_user(new_user("owner".into())).await.unwrap();
-            store
-                .create_photo(NewPhoto {
-                    author: owner.id,
-                    caption: Caption::default(),
-                    media: StoredMedia {
-                        key: MediaKey::parse(&format!("{:064x}.png", 1)).unwrap(),
-                        content_type: ImageType::Png,
-                        width: 1,
-                        height: 1,
-                    },
-                    created_at: chrono::Utc::now(),
-                })
-                .await
-                .unwrap();
+            let owner = store.create_user(new_user("owner")).await.unwrap();
+            store.create_photo(new_photo(owner.id, 1)).await.unwrap();
         }
         println_flush("ready");
         let mut tasks = Vec::new();
@@ -182,7 +172,7 @@ fn run_child(path: &Path) {
             tasks.push(tokio::spawn(async move {
                 for i in 0.. {
                     let name = format!("r{round}w{writer}n{i}");
-                    let user = store.create_user(new_user(name.clone())).await.unwrap();
+                    let user = store.create_user(new_user(&name)).await.unwrap();
                     println_flush(&format!("user {name}"));
                     store.like(user.id, PhotoId::new(1).unwrap()).await.unwrap();
                     println_flush(&format!("like {}", user.id));
@@ -193,15 +183,6 @@ fn run_child(path: &Path) {
             task.await.unwrap();
         }
     });
-}
-
-fn new_user(name: String) -> NewUser {
-    NewUser {
-        email: Email::parse(&format!("{name}@example.com")).unwrap(),
-        username: Username::parse(&name).unwrap(),
-        password_hash: "unused".into(),
-        created_at: chrono::Utc::now(),
-    }
 }
 
 fn println_flush(line: &str) {

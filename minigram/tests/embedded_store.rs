@@ -3,12 +3,16 @@
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+use fixtures::new_user;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use minigram::auth::HasherConfig;
-use minigram::store::{EmbeddedConfig, EmbeddedStore, NewUser, Store};
+use minigram::store::{EmbeddedConfig, EmbeddedStore, Store};
 use minigram::{Email, Minigram, Password, RegisterError, StoreError, Username};
 
 async fn app_at(dir: &Path) -> Minigram {
@@ -23,15 +27,6 @@ async fn app_at(dir: &Path) -> Minigram {
         .build()
         .await
         .unwrap()
-}
-
-fn new_user(name: &str) -> NewUser {
-    NewUser {
-        username: Username::parse(name).unwrap(),
-        email: Email::parse(&format!("{name}@example.com")).unwrap(),
-        password_hash: "unused".into(),
-        created_at: chrono::Utc::now(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

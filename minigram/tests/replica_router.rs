@@ -8,16 +8,18 @@
 #![cfg(all(feature = "postgres", feature = "devcluster"))]
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+use fixtures::{photo, user};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use minigram::devcluster::{DevCluster, NodeId};
-use minigram::media::{ImageType, MediaKey, StoredMedia};
 use minigram::store::postgres::{ReplicaRouter, ReplicaState, RouterConfig};
-use minigram::store::{NewPhoto, NewUser, PostgresConfig, Store};
-use minigram::{Caption, Email, LikeError, PageRequest, PhotoId, StoreError, UserId, Username};
+use minigram::store::{PostgresConfig, Store};
+use minigram::{LikeError, PageRequest, StoreError, UserId};
 
 async fn cluster(apply_delay: Option<Duration>) -> DevCluster {
     let mut builder = DevCluster::builder().replicas(2).fsync(false);
@@ -50,37 +52,6 @@ async fn router(cluster: &DevCluster, config: RouterConfig) -> Arc<ReplicaRouter
     .await
     .unwrap();
     Arc::new(router)
-}
-
-async fn user(store: &dyn Store, name: &str) -> UserId {
-    store
-        .create_user(NewUser {
-            username: Username::parse(name).unwrap(),
-            email: Email::parse(&format!("{name}@example.com")).unwrap(),
-            password_hash: "hash".into(),
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap()
-        .id
-}
-
-async fn photo(store: &dyn Store, author: UserId, n: u64) -> PhotoId {
-    store
-        .create_photo(NewPhoto {
-            author,
-            caption: Caption::parse("p").unwrap(),
-            media: StoredMedia {
-                key: MediaKey::parse(&format!("{n:064x}.png")).unwrap(),
-                content_type: ImageType::Png,
-                width: 1,
-                height: 1,
-            },
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap()
-        .id
 }
 
 fn metric(store: &dyn Store, name: &str) -> f64 {
