@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use minigram::cache::{CacheConfig, CachedStore};
-use minigram::devcluster::RedisServer;
 use minigram::store::{EmbeddedConfig, EmbeddedStore, Store};
 use minigram::{PageLimit, PageRequest};
+use minigram_devcluster::RedisServer;
 use support::{runtime, seed};
 
 fn home_feed_by_tier(c: &mut Criterion) {

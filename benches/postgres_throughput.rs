@@ -19,10 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use minigram::devcluster::DevCluster;
 use minigram::store::postgres::{ReplicaRouter, RouterConfig};
 use minigram::store::{PostgresConfig, PostgresStore, Store};
 use minigram::{PageLimit, PageRequest, UserId};
+use minigram_devcluster::DevCluster;
 use support::{new_photo, new_user, runtime};
 
 const PHASE: Duration = Duration::from_secs(5);

@@ -49,7 +49,7 @@ pub enum StartError {
     /// The local PostgreSQL dev cluster could not be started or stopped.
     #[cfg(feature = "devcluster")]
     #[error("the PostgreSQL dev cluster failed: {0}")]
-    DevCluster(#[from] minigram::devcluster::DevClusterError),
+    DevCluster(#[from] minigram_devcluster::DevClusterError),
 }
 
 /// Why the server stopped with an error.

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use minigram::Store;
 use minigram::cache::{CacheConfig, CachedStore};
-#[cfg(feature = "devcluster")]
-use minigram::devcluster::DevCluster;
 use minigram::store::{EmbeddedConfig, EmbeddedStore};
 #[cfg(feature = "postgres")]
 use minigram::store::{
     PostgresConfig, PostgresStore,
     postgres::{ReadConsistency, ReplicaRouter, RouterConfig},
 };
+#[cfg(feature = "devcluster")]
+use minigram_devcluster::DevCluster;
 
 use crate::application::StartError;
 #[cfg(feature = "postgres")]
@@ -47,7 +47,7 @@ pub(crate) struct StoreBackend {
     pub redis_url: Option<String>,
     /// The local Redis this server started; stopped at shutdown.
     #[cfg(feature = "devcluster")]
-    pub redis_server: Option<minigram::devcluster::RedisServer>,
+    pub redis_server: Option<minigram_devcluster::RedisServer>,
 }
 
 impl StoreBackend {
@@ -130,7 +130,7 @@ impl StoreBackend {
 
     #[cfg(feature = "devcluster")]
     async fn start_redis(&mut self) -> Result<String, StartError> {
-        let redis = minigram::devcluster::RedisServer::start_new().await?;
+        let redis = minigram_devcluster::RedisServer::start_new().await?;
         redis.stop_when_process_exits()?;
         let url = redis.url();
         tracing::info!("started a local redis-server at {url} (no --redis-url given)");

@@ -41,8 +41,6 @@ pub mod auth;
 mod build_error;
 #[cfg(feature = "moka")]
 pub mod cache;
-#[cfg(feature = "devcluster")]
-pub mod devcluster;
 pub mod domain;
 pub mod error;
 pub mod feed;

@@ -2,7 +2,7 @@
 //! between two instances sharing Redis, and a Redis outage under load.
 //! Redis is real (a devcluster `redis-server`); without it these tests fail
 //! with what to install.
-#![cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))]
+#![cfg(all(feature = "embedded", feature = "redis"))]
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use minigram::cache::{BreakerState, CacheConfig, CachedStore};
-use minigram::devcluster::RedisServer;
 use minigram::store::{
     Credentials, EmbeddedConfig, EmbeddedStore, NewPhoto, NewUser, Store, StoreMetric,
 };
@@ -20,6 +19,7 @@ use minigram::{
     FeedPage, FollowError, LikeError, PageRequest, Photo, PhotoId, PhotoView, PostPhotoError,
     Profile, RegisterError, StoreError, User, UserId, Username,
 };
+use minigram_devcluster::RedisServer;
 
 #[path = "common/fixtures.rs"]
 mod fixtures;

@@ -268,11 +268,11 @@ proptest! {
 ///
 /// [`PostgresStore`]: minigram::store::PostgresStore
 /// [`ReplicaRouter`]: minigram::store::postgres::ReplicaRouter
-#[cfg(all(feature = "postgres", feature = "devcluster"))]
+#[cfg(feature = "postgres")]
 #[path = "common/pg_cluster.rs"]
 mod pg_cluster;
 
-#[cfg(all(feature = "postgres", feature = "devcluster"))]
+#[cfg(feature = "postgres")]
 mod postgres {
     use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
     use minigram::store::{PostgresStore, Store};
@@ -336,11 +336,11 @@ mod postgres {
 /// The same model test through each cache tier over the embedded store:
 /// the in-process tier, Redis alone, and both. `Reopen` also drops the
 /// cache (a restarted instance) while Redis keeps its entries and versions.
-#[cfg(all(feature = "moka", feature = "redis", feature = "devcluster"))]
+#[cfg(all(feature = "moka", feature = "redis"))]
 #[path = "common/redis.rs"]
 mod redis;
 
-#[cfg(all(feature = "moka", feature = "redis", feature = "devcluster"))]
+#[cfg(all(feature = "moka", feature = "redis"))]
 mod cached {
     use std::sync::Arc;
 
@@ -400,12 +400,7 @@ mod cached {
 /// The tiered cache (L1 + Redis) over PostgreSQL against the model; `Reopen`
 /// drops the cache and the pool (a restarted instance) while PostgreSQL and
 /// Redis keep their state.
-#[cfg(all(
-    feature = "postgres",
-    feature = "devcluster",
-    feature = "moka",
-    feature = "redis"
-))]
+#[cfg(all(feature = "postgres", feature = "moka", feature = "redis"))]
 mod cached_postgres {
     use std::sync::Arc;
 

@@ -56,10 +56,10 @@ async fn refusals_say_when_to_retry_and_admissions_what_remains() {
     assert!(limiter.check("other", quota).await.is_ok());
 }
 
-#[cfg(all(feature = "redis", feature = "devcluster"))]
+#[cfg(feature = "redis")]
 mod shared {
     use super::*;
-    use minigram::devcluster::RedisServer;
+    use minigram_devcluster::RedisServer;
 
     async fn redis() -> RedisServer {
         RedisServer::start_new()

@@ -5,7 +5,7 @@
 //!
 //! These tests need PostgreSQL's server programs; without them they fail
 //! with a message naming the package to install.
-#![cfg(all(feature = "postgres", feature = "devcluster"))]
+#![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used)]
 
 #[path = "common/fixtures.rs"]
@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use minigram::devcluster::{DevCluster, NodeId};
 use minigram::store::postgres::{ReplicaRouter, ReplicaState, RouterConfig};
 use minigram::store::{PostgresConfig, Store};
 use minigram::{LikeError, PageRequest, StoreError, UserId};
+use minigram_devcluster::{DevCluster, NodeId};
 
 async fn cluster(apply_delay: Option<Duration>) -> DevCluster {
     let mut builder = DevCluster::builder().replicas(2).fsync(false);

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use minigram::devcluster::{DevCluster, RedisServer};
+use minigram_devcluster::{DevCluster, RedisServer};
 use serde::Serialize;
 
 use super::nginx::{NginxConfig, find_nginx};

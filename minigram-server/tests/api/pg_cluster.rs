@@ -9,7 +9,7 @@
 //!
 //! Without PostgreSQL these tests fail (never skip) with what to install.
 
-use minigram::devcluster::{DevCluster, TemplateDatabases};
+use minigram_devcluster::{DevCluster, TemplateDatabases};
 use tokio::sync::OnceCell;
 
 /// What to do when PostgreSQL cannot be started.
@@ -32,7 +32,11 @@ pub async fn shared() -> &'static TemplateDatabases {
                 .await
                 .unwrap_or_else(|e| panic!("{INSTALL_HINT}.\nStarting it failed: {e}"));
             cluster.stop_when_process_exits().unwrap();
-            TemplateDatabases::new(cluster, "api").await.unwrap()
+            TemplateDatabases::new(cluster, "api", |url| async move {
+                minigram::store::PostgresStore::migrate(&url).await
+            })
+            .await
+            .unwrap()
         })
         .await
 }

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use minigram::devcluster::RedisServer;
+use minigram_devcluster::RedisServer;
 use tokio::sync::OnceCell;
 
 /// What to do when Redis cannot be started.

@@ -9,8 +9,8 @@
 //!
 //! Without PostgreSQL these tests fail (never skip) with what to install.
 
-use minigram::devcluster::{DevCluster, TemplateDatabases};
 use minigram::store::PostgresConfig;
+use minigram_devcluster::{DevCluster, TemplateDatabases};
 use tokio::sync::OnceCell;
 
 static CLUSTER: OnceCell<TemplateDatabases> = OnceCell::const_new();
@@ -28,7 +28,11 @@ pub async fn shared() -> &'static TemplateDatabases {
                     panic!("these tests need PostgreSQL and it could not be started: {e}")
                 });
             cluster.stop_when_process_exits().unwrap();
-            TemplateDatabases::new(cluster, "t").await.unwrap()
+            TemplateDatabases::new(cluster, "t", |url| async move {
+                minigram::store::PostgresStore::migrate(&url).await
+            })
+            .await
+            .unwrap()
         })
         .await
 }

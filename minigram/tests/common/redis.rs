@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minigram::cache::{CacheConfig, MemoryTierConfig, RedisTierConfig};
-use minigram::devcluster::RedisServer;
+use minigram_devcluster::RedisServer;
 use tokio::sync::OnceCell;
 
 static REDIS: OnceCell<RedisServer> = OnceCell::const_new();

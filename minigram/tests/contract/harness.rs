@@ -5,11 +5,11 @@ use minigram::store::{EmbeddedConfig, EmbeddedStore};
 use minigram::{Caption, Email, Minigram, Password, Photo, Session, UserId, Username};
 use tempfile::TempDir;
 
-#[cfg(all(feature = "postgres", feature = "devcluster"))]
+#[cfg(feature = "postgres")]
 #[path = "../common/pg_cluster.rs"]
 pub mod pg_cluster;
 
-#[cfg(all(feature = "redis", feature = "devcluster"))]
+#[cfg(feature = "redis")]
 #[path = "../common/redis.rs"]
 pub mod redis;
 
@@ -58,21 +58,21 @@ impl Harness {
     }
 
     /// The Redis tier alone over a fresh embedded store.
-    #[cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))]
+    #[cfg(all(feature = "embedded", feature = "redis"))]
     pub async fn embedded_l2() -> Self {
         let server = redis::shared().await;
         Self::cached_embedded(redis::redis_only(&server.url(), &redis::fresh_prefix())).await
     }
 
     /// Both tiers over a fresh embedded store.
-    #[cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))]
+    #[cfg(all(feature = "embedded", feature = "redis"))]
     pub async fn embedded_tiered() -> Self {
         let server = redis::shared().await;
         Self::cached_embedded(redis::tiered(&server.url(), &redis::fresh_prefix())).await
     }
 
     /// Both tiers over a [`PostgresStore`](minigram::store::PostgresStore).
-    #[cfg(all(feature = "postgres", feature = "redis", feature = "devcluster"))]
+    #[cfg(all(feature = "postgres", feature = "redis"))]
     pub async fn postgres_tiered() -> Self {
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
@@ -115,7 +115,7 @@ impl Harness {
 
     /// A [`PostgresStore`](minigram::store::PostgresStore) on a fresh
     /// database of the shared dev cluster's primary.
-    #[cfg(all(feature = "postgres", feature = "devcluster"))]
+    #[cfg(feature = "postgres")]
     pub async fn postgres() -> Self {
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
@@ -132,7 +132,7 @@ impl Harness {
     /// shared dev cluster's primary and two replicas, on a fresh database,
     /// with the `Store` contract's visibility rule
     /// (`ReadConsistency::AllWritesThroughThisRouter`).
-    #[cfg(all(feature = "postgres", feature = "devcluster"))]
+    #[cfg(feature = "postgres")]
     pub async fn postgres_router() -> Self {
         use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
         let cluster = pg_cluster::shared().await;
@@ -151,7 +151,7 @@ impl Harness {
         Self::over(router).await
     }
 
-    #[cfg(all(feature = "postgres", feature = "devcluster"))]
+    #[cfg(feature = "postgres")]
     async fn over(store: impl minigram::Store + 'static) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let app = Minigram::builder()

@@ -19,12 +19,12 @@ macro_rules! on_every_store {
     ($($module:ident :: $test:ident),* $(,)?) => {
         on_every_store!(@backend memory, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "embedded")] embedded, $($module::$test),*);
-        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "devcluster"))] postgres, $($module::$test),*);
-        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "devcluster"))] postgres_router, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "postgres")] postgres, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "postgres")] postgres_router, $($module::$test),*);
         on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "moka"))] embedded_l1, $($module::$test),*);
-        on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))] embedded_l2, $($module::$test),*);
-        on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis", feature = "devcluster"))] embedded_tiered, $($module::$test),*);
-        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "redis", feature = "devcluster"))] postgres_tiered, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_l2, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_tiered, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "redis"))] postgres_tiered, $($module::$test),*);
     };
     (@backend $(#[$attr:meta])* $backend:ident, $($module:ident :: $test:ident),*) => {
         $(#[$attr])*

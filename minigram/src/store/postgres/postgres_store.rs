@@ -49,6 +49,18 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// Applies the schema migrations not yet applied to the database at
+    /// `url` over one connection, then disconnects: for provisioning a
+    /// database (or a test template) without keeping a store open.
+    pub async fn migrate(url: &str) -> Result<(), StoreError> {
+        let config = PostgresConfig {
+            pool_size: 1,
+            migrate: true,
+            ..PostgresConfig::default()
+        };
+        Self::connect(url, config).await.map(drop)
+    }
+
     /// A store whose pool connects on first use, without migrating.
     pub(crate) fn build(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
         let mut pg_config = tokio_postgres::Config::from_str(url)

@@ -10,9 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 
-use super::DevClusterError;
-use super::os_user::ServerUser;
-use super::pg_binaries::PgBinaries;
+use crate::DevClusterError;
+use crate::os_user::ServerUser;
+use crate::pg_binaries::PgBinaries;
 
 /// Stops the nodes, replicas first, after end-of-file on standard input.
 /// Arguments: pg_ctl, the directory to remove (or ""), then the data

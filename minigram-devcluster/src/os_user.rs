@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use super::DevClusterError;
+use crate::DevClusterError;
 
 /// The account PostgreSQL's packages create.
 const SERVER_ACCOUNT: &str = "postgres";

@@ -1,5 +1,13 @@
-//! Real local PostgreSQL and Redis for development and tests (feature
-//! `devcluster`). [`RedisServer`] starts a throwaway `redis-server`.
+//! # minigram-devcluster
+//!
+//! Real local services for development, tests and benchmarks, started from
+//! the system's own binaries: PostgreSQL primaries with streaming replicas
+//! ([`DevCluster`]) and `redis-server` ([`RedisServer`]). A developer tool,
+//! not part of the published `minigram` library: the server's `--replicas N`,
+//! the test suites and `minigram-bench journey` use it. It knows no schema:
+//! [`TemplateDatabases`] takes the migration step as a hook.
+//!
+//! When a binary is missing, the error names the Debian package to install.
 //!
 //! [`DevCluster`] starts a primary and N streaming replicas from the
 //! system's PostgreSQL binaries (found on `PATH`, then under
@@ -23,8 +31,8 @@
 //!   [`DevCluster::start_node`] stop and restart one node on the same port.
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), minigram::devcluster::DevClusterError> {
-//! use minigram::devcluster::DevCluster;
+//! # async fn example() -> Result<(), minigram_devcluster::DevClusterError> {
+//! use minigram_devcluster::DevCluster;
 //!
 //! let cluster = DevCluster::builder().replicas(2).start().await?;
 //! println!("primary: {}", cluster.primary_url("postgres"));
@@ -43,12 +51,10 @@ mod os_user;
 mod pg_binaries;
 mod pg_node;
 mod redis_server;
-#[cfg(feature = "postgres")]
 mod template_databases;
 
 pub use dev_cluster::{DevCluster, DevClusterBuilder, NodeId};
 pub use dev_cluster_error::DevClusterError;
 pub use pg_binaries::PgBinaries;
 pub use redis_server::RedisServer;
-#[cfg(feature = "postgres")]
 pub use template_databases::TemplateDatabases;

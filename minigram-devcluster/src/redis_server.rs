@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::DevClusterError;
+use crate::DevClusterError;
 
 /// A `redis-server` bound to 127.0.0.1 on a free port, with no persistence
 /// (`--save "" --appendonly no`), in a temporary directory. Stopped on drop;
@@ -18,8 +18,8 @@ use super::DevClusterError;
 /// the same port, for fault tests (a restarted server is empty).
 ///
 /// ```no_run
-/// # async fn example() -> Result<(), minigram::devcluster::DevClusterError> {
-/// let redis = minigram::devcluster::RedisServer::start_new().await?;
+/// # async fn example() -> Result<(), minigram_devcluster::DevClusterError> {
+/// let redis = minigram_devcluster::RedisServer::start_new().await?;
 /// println!("{}", redis.url());
 /// # Ok(())
 /// # }

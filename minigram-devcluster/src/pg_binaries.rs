@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use super::DevClusterError;
+use crate::DevClusterError;
 
 /// The programs a dev cluster runs; all must come from one directory (one
 /// PostgreSQL version).

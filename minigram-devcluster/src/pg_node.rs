@@ -6,9 +6,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::DevClusterError;
-use super::os_user::ServerUser;
-use super::pg_binaries::PgBinaries;
+use crate::DevClusterError;
+use crate::os_user::ServerUser;
+use crate::pg_binaries::PgBinaries;
 
 /// The file, inside each data directory, that holds the settings the dev
 /// cluster controls. It is rewritten on every start.

@@ -1,12 +1,11 @@
 //! The dev cluster starts real PostgreSQL: a primary and streaming replicas.
 //! These tests need PostgreSQL's server programs; without them they fail
 //! with a message naming the package to install.
-#![cfg(feature = "devcluster")]
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 
-use minigram::devcluster::{DevCluster, DevClusterError, NodeId, PgBinaries};
+use minigram_devcluster::{DevCluster, DevClusterError, NodeId, PgBinaries};
 
 async fn query_one_i64(url: &str, sql: &str) -> i64 {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)

@@ -1,8 +1,8 @@
+use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::{DevCluster, DevClusterError};
-use crate::store::{PostgresConfig, PostgresStore, Store as _};
+use crate::{DevCluster, DevClusterError};
 
 /// How long a new database may take to reach the replicas.
 const REPLICA_WAIT: Duration = Duration::from_secs(30);
@@ -10,6 +10,9 @@ const REPLICA_WAIT: Duration = Duration::from_secs(30);
 /// A dev cluster that hands out fresh databases, each cloned from one
 /// template migrated once: what a test suite needs (one cluster per test
 /// binary, one empty database per test, no migration cost per test).
+///
+/// The schema comes from the caller: [`TemplateDatabases::new`] takes the
+/// migration step as a hook, so this crate knows nothing of any schema.
 #[derive(Debug)]
 pub struct TemplateDatabases {
     cluster: DevCluster,
@@ -21,22 +24,36 @@ impl TemplateDatabases {
     /// The template's name.
     pub const TEMPLATE: &'static str = "minigram_template";
 
-    /// Creates the template database on `cluster` and applies minigram's
-    /// migrations to it. New databases are named `<prefix><n>`.
-    pub async fn new(
+    /// Creates the template database on `cluster` and runs `migrate` with
+    /// its primary URL (for example a store's `connect`, which applies the
+    /// store's migrations). New databases are named `<prefix><n>`.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), minigram_devcluster::DevClusterError> {
+    /// use minigram_devcluster::{DevCluster, TemplateDatabases};
+    ///
+    /// let cluster = DevCluster::builder().replicas(1).start().await?;
+    /// let databases = TemplateDatabases::new(cluster, "test_", |url| async move {
+    ///     // Apply the schema at `url` here.
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .await?;
+    /// let fresh = databases.fresh_database().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn new<F, Fut, E>(
         cluster: DevCluster,
         prefix: impl Into<String>,
-    ) -> Result<Self, DevClusterError> {
+        migrate: F,
+    ) -> Result<Self, DevClusterError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: Display,
+    {
         cluster.create_database(Self::TEMPLATE, None).await?;
-        let config = PostgresConfig {
-            pool_size: 1,
-            ..PostgresConfig::default()
-        };
-        let migrated = PostgresStore::connect(&cluster.primary_url(Self::TEMPLATE), config)
-            .await
-            .map_err(|e| DevClusterError::Migration(e.to_string()))?;
-        migrated
-            .close()
+        migrate(cluster.primary_url(Self::TEMPLATE))
             .await
             .map_err(|e| DevClusterError::Migration(e.to_string()))?;
         Ok(Self {

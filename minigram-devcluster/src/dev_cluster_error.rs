@@ -67,8 +67,9 @@ pub enum DevClusterError {
         "`redis-server` was not found on PATH; install the Debian package redis-server (`apt-get install -y redis-server`)"
     )]
     MissingRedis,
-    /// minigram's migrations could not be applied to a template database.
-    #[error("applying minigram's migrations to the template database failed: {0}")]
+    /// The migration hook given to [`crate::TemplateDatabases::new`] failed
+    /// on the template database.
+    #[error("migrating the template database failed: {0}")]
     Migration(String),
     /// No node has this id.
     #[error("the cluster has no node {0}")]

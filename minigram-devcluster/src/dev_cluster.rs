@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::DevClusterError;
-use super::exit_watchdog::ExitWatchdog;
-use super::os_user::ServerUser;
-use super::pg_binaries::PgBinaries;
-use super::pg_node::{NodeSettings, PgNode, Role, connect};
+use crate::DevClusterError;
+use crate::exit_watchdog::ExitWatchdog;
+use crate::os_user::ServerUser;
+use crate::pg_binaries::PgBinaries;
+use crate::pg_node::{NodeSettings, PgNode, Role, connect};
 
 /// Names one node of a [`DevCluster`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -385,7 +385,7 @@ impl DevCluster {
                 return Err(DevClusterError::Timeout {
                     what: format!("{} streaming from the primary", replica.name),
                     waited: timeout,
-                    log: super::pg_node::log_tail(&replica.log_file),
+                    log: crate::pg_node::log_tail(&replica.log_file),
                 });
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -476,7 +476,7 @@ impl DevCluster {
                     return Err(DevClusterError::Timeout {
                         what: format!("{} replaying up to {target}", replica.name),
                         waited: timeout,
-                        log: super::pg_node::log_tail(&replica.log_file),
+                        log: crate::pg_node::log_tail(&replica.log_file),
                     });
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
