@@ -1,8 +1,8 @@
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -490,10 +490,7 @@ impl DevCluster {
     /// a cluster kept in a `static`. Spawns a small watchdog process (see
     /// the [module docs](super)). Idempotent.
     pub fn stop_when_process_exits(&self) -> Result<(), DevClusterError> {
-        let mut watchdog = self
-            .watchdog
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut watchdog = self.watchdog.lock();
         if watchdog.is_none() {
             let mut dirs: Vec<PathBuf> = self.replicas.iter().map(|r| r.data_dir.clone()).collect();
             dirs.push(self.primary.data_dir.clone());

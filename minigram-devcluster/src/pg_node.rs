@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::DevClusterError;
@@ -62,17 +64,11 @@ impl PgNode {
     }
 
     pub(super) fn is_running(&self) -> bool {
-        *self
-            .running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self.running.lock()
     }
 
     fn set_running(&self, running: bool) {
-        *self
-            .running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = running;
+        *self.running.lock() = running;
     }
 
     /// Whether the data directory holds an initialised cluster.

@@ -1,9 +1,9 @@
 //! A throwaway `redis-server` on a free loopback port.
 
+use parking_lot::Mutex;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -71,17 +71,11 @@ impl RedisServer {
 
     /// Whether the server process is running.
     pub fn is_running(&self) -> bool {
-        let mut child = self.lock_child();
+        let mut child = self.child.lock();
         match child.as_mut() {
             Some(process) => matches!(process.try_wait(), Ok(None)),
             None => false,
         }
-    }
-
-    fn lock_child(&self) -> std::sync::MutexGuard<'_, Option<std::process::Child>> {
-        self.child
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Starts the server (again) on its port and waits until it answers
@@ -106,7 +100,7 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(DevClusterError::io("starting redis-server"))?;
-        *self.lock_child() = Some(process);
+        *self.child.lock() = Some(process);
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
             if self.ping().await {
@@ -147,7 +141,7 @@ impl RedisServer {
     }
 
     fn kill(&self) {
-        if let Some(mut process) = self.lock_child().take() {
+        if let Some(mut process) = self.child.lock().take() {
             let _ = process.kill();
             let _ = process.wait();
         }
@@ -163,7 +157,7 @@ impl RedisServer {
     /// Starts a watchdog that kills the server once this process is gone,
     /// however it ends. For servers kept in a `static`, never dropped.
     pub fn stop_when_process_exits(&self) -> Result<(), DevClusterError> {
-        let Some(pid) = self.lock_child().as_ref().map(std::process::Child::id) else {
+        let Some(pid) = self.child.lock().as_ref().map(std::process::Child::id) else {
             return Ok(());
         };
         let mut child = Command::new("sh")
@@ -177,10 +171,7 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(DevClusterError::io("starting the Redis exit watchdog"))?;
-        *self
-            .watchdog
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = child.stdin.take();
+        *self.watchdog.lock() = child.stdin.take();
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
+use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -134,10 +134,7 @@ impl HttpMetrics {
         let micros = u64::try_from(elapsed.as_micros())
             .unwrap_or(u64::MAX)
             .max(1);
-        let mut routes = self
-            .routes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut routes = self.routes.lock();
         let stats = routes
             .entry((labels.method, labels.route))
             .or_insert_with(|| RouteStats {
@@ -151,10 +148,7 @@ impl HttpMetrics {
 
     /// The figures for `/api/metrics`.
     pub fn snapshot(&self) -> MetricsSnapshot {
-        let routes = self
-            .routes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let routes = self.routes.lock();
         let mut per_route: Vec<RouteSnapshot> = routes
             .iter()
             .map(|((method, route), stats)| {

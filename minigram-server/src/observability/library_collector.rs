@@ -1,5 +1,5 @@
 use minigram::Minigram;
-use minigram::store::MetricKind;
+use minigram::store::{MetricKind, StoreMetric};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -40,16 +40,61 @@ pub(crate) fn counter(
     metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
 }
 
-impl Collector for LibraryCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        for metric in self.minigram.store().metrics() {
-            match metric.kind {
-                MetricKind::Counter => {
-                    counter(&mut encoder, metric.name, metric.help, metric.value)?
-                }
-                MetricKind::Gauge => gauge(&mut encoder, metric.name, metric.help, metric.value)?,
+/// Encodes the store's metrics, one descriptor per family: the series of
+/// one name (one per replica, say) are written together under it, in the
+/// order their names first appear. A name written twice would be an invalid
+/// exposition.
+fn encode_store_metrics(
+    encoder: &mut DescriptorEncoder,
+    metrics: &[StoreMetric],
+) -> Result<(), std::fmt::Error> {
+    let mut families: Vec<Vec<&StoreMetric>> = Vec::new();
+    for metric in metrics {
+        match families.iter_mut().find(|f| f[0].name == metric.name) {
+            Some(family) => family.push(metric),
+            None => families.push(vec![metric]),
+        }
+    }
+    for family in families {
+        let first = family[0];
+        let name = match first.kind {
+            // The encoder appends `_total` to counter names itself.
+            MetricKind::Counter => first.name.strip_suffix("_total").unwrap_or(first.name),
+            MetricKind::Gauge => first.name,
+        };
+        let metric_type = match first.kind {
+            MetricKind::Counter => ConstCounter::new(0.0).metric_type(),
+            MetricKind::Gauge => ConstGauge::new(0.0).metric_type(),
+        };
+        let mut descriptor = encoder.encode_descriptor(name, first.help, None, metric_type)?;
+        if first.labels.is_empty() {
+            // A family of one unlabelled series (an empty label set would
+            // be written as `{}`).
+            match first.kind {
+                MetricKind::Counter => ConstCounter::new(first.value).encode(descriptor)?,
+                MetricKind::Gauge => ConstGauge::new(first.value).encode(descriptor)?,
+            }
+            continue;
+        }
+        for series in family {
+            let labels: Vec<(&str, &str)> = series
+                .labels
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect();
+            let sample = descriptor.encode_family(&labels)?;
+            match series.kind {
+                MetricKind::Counter => ConstCounter::new(series.value).encode(sample)?,
+                MetricKind::Gauge => ConstGauge::new(series.value).encode(sample)?,
             }
         }
+    }
+    Ok(())
+}
+
+impl Collector for LibraryCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        encode_store_metrics(&mut encoder, &self.minigram.store().metrics())?;
         let hasher = self.minigram.hasher().stats();
         gauge(
             &mut encoder,

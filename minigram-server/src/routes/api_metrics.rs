@@ -11,11 +11,13 @@ use crate::AppState;
 pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
     let http = state.metrics().snapshot();
     let minigram = state.minigram();
-    let store: BTreeMap<&str, f64> = minigram
+    // Keyed by series: the name, with its labels in braces when it has any
+    // (`minigram_router_replica_lag_bytes{replica="0"}`).
+    let store: BTreeMap<String, f64> = minigram
         .store()
         .metrics()
-        .into_iter()
-        .map(|m| (m.name, m.value))
+        .iter()
+        .map(|m| (m.series().to_string(), m.value))
         .collect();
     let hasher = minigram.hasher().stats();
     // The cache's own figures (also in `store.metrics`, which is what the

@@ -95,7 +95,7 @@ async fn prometheus_metrics_count_requests_by_route_and_status(backend: Backend)
                 "{text}"
             );
             assert!(
-                text.contains("minigram_router_replica0_lag_bytes "),
+                text.contains(r#"minigram_router_replica_lag_bytes{replica="0"} "#),
                 "{text}"
             );
             assert!(text.contains("minigram_router_primary_up 1"), "{text}");

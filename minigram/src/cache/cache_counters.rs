@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::store::{MetricKind, StoreMetric};
+use crate::store::StoreMetric;
 
 /// Hits, misses, errors and evictions of one tier.
 #[derive(Debug, Default)]
@@ -32,12 +32,7 @@ pub(crate) fn add(counter: &AtomicU64) {
 }
 
 fn counter(name: &'static str, help: &'static str, value: &AtomicU64) -> StoreMetric {
-    StoreMetric {
-        name,
-        help,
-        kind: MetricKind::Counter,
-        value: value.load(Ordering::Relaxed) as f64,
-    }
+    StoreMetric::counter(name, help, value.load(Ordering::Relaxed))
 }
 
 impl CacheCounters {

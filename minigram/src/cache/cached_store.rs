@@ -20,7 +20,6 @@ use super::version_table::VersionTable;
 use crate::domain::{FeedPage, PageRequest, PhotoId, PhotoView, Profile, User, UserId, Username};
 use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
 #[cfg(feature = "redis")]
-use crate::store::MetricKind;
 use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
 
 /// Why a cached read produced no entry.
@@ -583,12 +582,11 @@ impl Store for CachedStore {
         #[cfg(feature = "redis")]
         if let Some(tier) = &self.l2 {
             metrics.extend(self.counters.l2_metrics());
-            metrics.push(StoreMetric {
-                name: "minigram_cache_l2_breaker_state",
-                help: "The Redis circuit breaker: 0 closed, 1 open, 2 half-open.",
-                kind: MetricKind::Gauge,
-                value: tier.breaker_state().as_gauge(),
-            });
+            metrics.push(StoreMetric::gauge(
+                "minigram_cache_l2_breaker_state",
+                "The Redis circuit breaker: 0 closed, 1 open, 2 half-open.",
+                tier.breaker_state().as_gauge(),
+            ));
         }
         metrics.push(self.counters.store_metric());
         metrics.extend(self.inner.metrics());

@@ -1,7 +1,7 @@
 //! Stops calling a failing dependency for a while, then probes it.
 
 #[cfg(feature = "redis")]
-use std::sync::Mutex;
+use parking_lot::Mutex;
 #[cfg(feature = "redis")]
 use std::time::{Duration, Instant};
 
@@ -90,19 +90,13 @@ impl CircuitBreaker {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     pub(crate) fn state(&self) -> BreakerState {
-        self.lock().state
+        self.inner.lock().state
     }
 
     /// Whether to make a call now.
     pub(crate) fn allow(&self) -> Permit {
-        let mut inner = self.lock();
+        let mut inner = self.inner.lock();
         match inner.state {
             BreakerState::Closed => Permit::Call,
             BreakerState::HalfOpen => Permit::Skip,
@@ -119,7 +113,7 @@ impl CircuitBreaker {
 
     /// Reports a successful call; returns `true` when it closed the breaker.
     pub(crate) fn succeeded(&self) -> bool {
-        let mut inner = self.lock();
+        let mut inner = self.inner.lock();
         inner.failures = 0;
         let reopened = inner.state != BreakerState::Closed;
         inner.state = BreakerState::Closed;
@@ -128,7 +122,7 @@ impl CircuitBreaker {
 
     /// Reports a failed call.
     pub(crate) fn failed(&self) {
-        let mut inner = self.lock();
+        let mut inner = self.inner.lock();
         inner.failures = inner.failures.saturating_add(1);
         if inner.state == BreakerState::HalfOpen || inner.failures >= self.config.failures_to_open {
             inner.state = BreakerState::Open;

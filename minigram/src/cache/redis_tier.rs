@@ -10,7 +10,9 @@
 //!   and publishes them to the other instances, in one step.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
@@ -228,10 +230,7 @@ impl RedisTier {
     /// cannot be reached the bump is kept and replayed once it can.
     pub(crate) async fn bump(&self, deps: &[Dependency]) {
         if self.send_bump(deps).await.is_none() {
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut pending = self.pending.lock();
             if pending.len() + deps.len() <= MAX_PENDING {
                 pending.extend(deps.iter().copied());
             }
@@ -263,10 +262,7 @@ impl RedisTier {
     /// Replays the bumps Redis missed, once, right after it came back.
     async fn replay_pending(&self) {
         let deps: Vec<Dependency> = {
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut pending = self.pending.lock();
             pending.drain().collect()
         };
         if deps.is_empty() {
@@ -296,10 +292,7 @@ impl RedisTier {
         ) {
             add(&self.counters.l2.errors);
             self.breaker.failed();
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut pending = self.pending.lock();
             pending.extend(deps);
         }
     }

@@ -1,7 +1,7 @@
 //! GCRA in this process.
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use super::quota::{Admitted, Quota, RetryAfter, gcra};
@@ -35,9 +35,7 @@ impl LocalLimiter {
     pub fn check(&self, key: &str, quota: Quota) -> Result<Admitted, RetryAfter> {
         let now = self.epoch.elapsed().as_micros() as u64 + 1;
         let index = (fxhash(key) as usize) % SHARDS;
-        let mut map = self.shards[index]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.shards[index].lock();
         if map.len() > 100_000 {
             map.retain(|_, tat| *tat > now);
         }

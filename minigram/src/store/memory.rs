@@ -1,5 +1,5 @@
+use parking_lot::Mutex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -37,14 +37,6 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the maps half-updated
-        // in a way later calls care about, so a poisoned lock is used as is.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -126,7 +118,7 @@ impl Store for MemoryStore {
     }
 
     async fn create_user(&self, new: NewUser) -> Result<User, RegisterError> {
-        let mut state = self.lock();
+        let mut state = self.state.lock();
         if state.user_by_username.contains_key(&new.username.key()) {
             return Err(RegisterError::UsernameTaken);
         }
@@ -158,11 +150,11 @@ impl Store for MemoryStore {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        Ok(self.lock().users.get(&id).map(|c| c.user.clone()))
+        Ok(self.state.lock().users.get(&id).map(|c| c.user.clone()))
     }
 
     async fn credentials(&self, username: &Username) -> Result<Option<Credentials>, StoreError> {
-        let state = self.lock();
+        let state = self.state.lock();
         Ok(state
             .user_by_username
             .get(&username.key())
@@ -171,7 +163,7 @@ impl Store for MemoryStore {
     }
 
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
-        let mut state = self.lock();
+        let mut state = self.state.lock();
         let author = state
             .users
             .get(&new.author)
@@ -202,28 +194,28 @@ impl Store for MemoryStore {
     }
 
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {
-        let state = self.lock();
+        let state = self.state.lock();
         Ok(state.photos.get(&id).map(|p| state.view(p, viewer)))
     }
 
     async fn like(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
-        self.lock().set_like(user, photo, true)
+        self.state.lock().set_like(user, photo, true)
     }
 
     async fn unlike(&self, user: UserId, photo: PhotoId) -> Result<u64, LikeError> {
-        self.lock().set_like(user, photo, false)
+        self.state.lock().set_like(user, photo, false)
     }
 
     async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        self.lock().set_follow(follower, followee, true)
+        self.state.lock().set_follow(follower, followee, true)
     }
 
     async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        self.lock().set_follow(follower, followee, false)
+        self.state.lock().set_follow(follower, followee, false)
     }
 
     async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError> {
-        let state = self.lock();
+        let state = self.state.lock();
         let Some(credentials) = state.users.get(&user) else {
             return Ok(None);
         };
@@ -239,6 +231,7 @@ impl Store for MemoryStore {
 
     async fn followees(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
         Ok(self
+            .state
             .lock()
             .follows
             .iter()
@@ -253,7 +246,7 @@ impl Store for MemoryStore {
         viewer: UserId,
         page: PageRequest,
     ) -> Result<FeedPage, StoreError> {
-        let state = self.lock();
+        let state = self.state.lock();
         let photos = state
             .photos
             .values()
@@ -267,7 +260,7 @@ impl Store for MemoryStore {
         viewer: UserId,
         page: PageRequest,
     ) -> Result<FeedPage, StoreError> {
-        let state = self.lock();
+        let state = self.state.lock();
         Ok(state.page(state.photos.values().rev(), viewer, page))
     }
 
@@ -276,18 +269,20 @@ impl Store for MemoryStore {
         token_id: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.lock()
+        self.state
+            .lock()
             .revoked_tokens
             .insert(token_id.to_owned(), expires_at);
         Ok(())
     }
 
     async fn is_token_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().revoked_tokens.contains_key(token_id))
+        Ok(self.state.lock().revoked_tokens.contains_key(token_id))
     }
 
     async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         Ok(self
+            .state
             .lock()
             .settings
             .entry(key.to_owned())

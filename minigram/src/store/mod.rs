@@ -19,7 +19,7 @@ pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresConfig, PostgresStore};
-pub use store_metric::{MetricKind, StoreMetric};
+pub use store_metric::{MetricKind, MetricSeries, StoreMetric};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -16,8 +16,10 @@ mod tables;
 mod write_ops;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, RwLock};
+
+use parking_lot::RwLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -30,7 +32,7 @@ use self::revocations::Revocations;
 use self::storage_context::StorageContext as _;
 use self::tables::{SCHEMA_VERSION, SCHEMA_VERSION_KEY};
 use self::write_ops::WriteTables;
-use super::{Credentials, MetricKind, NewPhoto, NewUser, Store, StoreMetric, to_millis};
+use super::{Credentials, NewPhoto, NewUser, Store, StoreMetric, to_millis};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
@@ -121,7 +123,6 @@ impl EmbeddedStore {
     fn database(&self) -> Result<Arc<Database>, StoreError> {
         self.db
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
             .ok_or_else(|| StoreError::Unavailable {
                 reason: "the embedded store is closed".into(),
@@ -309,18 +310,8 @@ impl Store for EmbeddedStore {
 
     fn metrics(&self) -> Vec<StoreMetric> {
         let stats = self.writer.stats();
-        let counter = |name, help, value: u64| StoreMetric {
-            name,
-            help,
-            kind: MetricKind::Counter,
-            value: value as f64,
-        };
-        let gauge = |name, help, value: u64| StoreMetric {
-            name,
-            help,
-            kind: MetricKind::Gauge,
-            value: value as f64,
-        };
+        let counter = StoreMetric::counter;
+        let gauge = |name, help, value: u64| StoreMetric::gauge(name, help, value as f64);
         vec![
             gauge(
                 "minigram_writer_queue_depth",
@@ -372,10 +363,7 @@ impl Store for EmbeddedStore {
 
     async fn close(&self) -> Result<(), StoreError> {
         self.writer.shutdown().await;
-        self.db
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        self.db.write().take();
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
+use parking_lot::RwLock;
 use std::collections::HashMap;
-use std::sync::RwLock;
 
 use redb::{ReadTransaction, ReadableTable as _};
 
@@ -45,10 +45,7 @@ impl Revocations {
 
     /// Records a committed revocation.
     pub(super) fn insert(&self, token_id: &str, expires_ms: i64, now_ms: i64) {
-        let mut tokens = self
-            .tokens
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tokens = self.tokens.write();
         tokens.insert(token_id.to_owned(), expires_ms);
         let inserted = self
             .inserted
@@ -60,9 +57,6 @@ impl Revocations {
 
     /// Whether the token is revoked.
     pub(super) fn contains(&self, token_id: &str) -> bool {
-        self.tokens
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains_key(token_id)
+        self.tokens.read().contains_key(token_id)
     }
 }

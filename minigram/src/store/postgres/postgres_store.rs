@@ -13,9 +13,7 @@ use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
 use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
-use crate::store::{
-    Credentials, MetricKind, NewPhoto, NewUser, Store, StoreMetric, from_millis, to_millis,
-};
+use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric, from_millis, to_millis};
 
 /// The PostgreSQL store: a deadpool pool of tokio-postgres connections to
 /// one server. See the [module docs](super).
@@ -487,12 +485,7 @@ impl Store for PostgresStore {
 
     fn metrics(&self) -> Vec<StoreMetric> {
         let status = self.pool.status();
-        let gauge = |name, help, value: usize| StoreMetric {
-            name,
-            help,
-            kind: MetricKind::Gauge,
-            value: value as f64,
-        };
+        let gauge = |name, help, value: usize| StoreMetric::gauge(name, help, value as f64);
         vec![
             gauge(
                 "minigram_pg_pool_size",

@@ -1,10 +1,12 @@
 //! Primary/replica routing with read-your-writes by WAL position.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -20,7 +22,7 @@ use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
 use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
-use crate::store::{Credentials, MetricKind, NewPhoto, NewUser, Store, StoreMetric};
+use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -119,12 +121,6 @@ enum Fallback {
     ReplicaError,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl ReplicaRouter {
     /// Connects to the primary at `primary_url` (applying migrations when
     /// `config.pool.migrate` is on) and to the replicas at `replica_urls`,
@@ -183,7 +179,7 @@ impl ReplicaRouter {
             // Writes made before this router existed (through an earlier
             // handle) count as its own.
             // (`None` only if the primary died since it answered in `connect`.)
-            let lsn = lock(&shared.primary_health).lsn.unwrap_or(0);
+            let lsn = shared.primary_health.lock().lsn.unwrap_or(0);
             shared.newest_write.store(lsn, Ordering::Release);
         }
         for replica in &shared.replicas {
@@ -199,7 +195,7 @@ impl ReplicaRouter {
     /// The primary and every replica as last seen.
     pub fn status(&self) -> RouterStatus {
         let s = &self.shared;
-        let primary = lock(&s.primary_health);
+        let primary = s.primary_health.lock();
         RouterStatus {
             primary_url: s.primary.url().to_owned(),
             primary_up: primary.error.is_none(),
@@ -209,7 +205,7 @@ impl ReplicaRouter {
                 .replicas
                 .iter()
                 .map(|r| {
-                    let h = lock(&r.health);
+                    let h = r.health.lock();
                     ReplicaStatus {
                         url: r.store.url().to_owned(),
                         state: h.state,
@@ -277,7 +273,7 @@ impl Shared {
                     reason: "the primary did not answer in time".into(),
                 })
             });
-        let mut health = lock(&self.primary_health);
+        let mut health = self.primary_health.lock();
         match result {
             Ok(lsn) => {
                 health.lsn = Some(lsn);
@@ -289,8 +285,8 @@ impl Shared {
 
     async fn poll_replica(&self, replica: &Replica) {
         let result = self.replay_status(replica).await;
-        let primary_lsn = lock(&self.primary_health).lsn;
-        let mut h = lock(&replica.health);
+        let primary_lsn = self.primary_health.lock().lsn;
+        let mut h = replica.health.lock();
         match result {
             Ok(status) if status.in_recovery => {
                 let replay = status.replay_lsn.unwrap_or(0);
@@ -351,7 +347,9 @@ impl Shared {
 
     fn prune_sticky(&self) {
         let window = self.config.sticky_window;
-        lock(&self.sticky).retain(|_, (_, at)| at.elapsed() < window);
+        self.sticky
+            .lock()
+            .retain(|_, (_, at)| at.elapsed() < window);
     }
 
     /// What a read by `viewer` must see.
@@ -361,7 +359,7 @@ impl Shared {
             needed = needed.max(self.newest_write.load(Ordering::Acquire));
         }
         if let Some(viewer) = viewer
-            && let Some((lsn, at)) = lock(&self.sticky).get(&viewer).copied()
+            && let Some((lsn, at)) = self.sticky.lock().get(&viewer).copied()
             && at.elapsed() < self.config.sticky_window
         {
             needed = needed.max(lsn);
@@ -391,7 +389,7 @@ impl Shared {
             }
         }
         if let Some(writer) = writer {
-            lock(&self.sticky).insert(writer, (lsn, Instant::now()));
+            self.sticky.lock().insert(writer, (lsn, Instant::now()));
         }
     }
 
@@ -402,7 +400,7 @@ impl Shared {
             .replicas
             .iter()
             .filter(|r| {
-                let h = lock(&r.health);
+                let h = r.health.lock();
                 h.state == ReplicaState::Healthy && h.benched_until.is_none_or(|t| now >= t)
             })
             .collect();
@@ -413,7 +411,7 @@ impl Shared {
     fn has_reached(replica: &Replica, requirement: Requirement) -> bool {
         match requirement {
             Requirement::Any => true,
-            Requirement::AtLeast(lsn) => lock(&replica.health).replay_lsn.is_some_and(|r| r >= lsn),
+            Requirement::AtLeast(lsn) => replica.health.lock().replay_lsn.is_some_and(|r| r >= lsn),
             Requirement::PrimaryOnly => false,
         }
     }
@@ -426,14 +424,14 @@ impl Shared {
         self.rechecks.fetch_add(1, Ordering::Relaxed);
         match self.replay_status(replica).await {
             Ok(status) if status.in_recovery => {
-                let mut h = lock(&replica.health);
+                let mut h = replica.health.lock();
                 h.replay_lsn = h.replay_lsn.max(status.replay_lsn);
                 drop(h);
                 Self::has_reached(replica, requirement)
             }
             Ok(_) => false,
             Err(e) => {
-                let mut h = lock(&replica.health);
+                let mut h = replica.health.lock();
                 self.bench(replica, &mut h, e.to_string());
                 false
             }
@@ -452,7 +450,7 @@ impl Shared {
         // one on-the-spot re-check asks the likeliest one.
         usable.sort_by_key(|r| {
             let reached = Self::has_reached(r, requirement);
-            let replay = lock(&r.health).replay_lsn.unwrap_or(0);
+            let replay = r.health.lock().replay_lsn.unwrap_or(0);
             (!reached, if reached { 0 } else { u64::MAX - replay })
         });
         let mut fallback = if usable.is_empty() {
@@ -482,7 +480,7 @@ impl Shared {
                 Err(e) => {
                     // Reads are idempotent: retry elsewhere.
                     tracing::warn!(replica = %replica.store.url(), error = %e, "read failed on a replica; retrying elsewhere");
-                    let mut h = lock(&replica.health);
+                    let mut h = replica.health.lock();
                     self.bench(replica, &mut h, e.to_string());
                     fallback = Fallback::ReplicaError;
                 }
@@ -497,19 +495,6 @@ impl Shared {
         self.primary_reads.fetch_add(1, Ordering::Relaxed);
         op(&self.primary).await
     }
-}
-
-/// Metric names with a replica index, made once per distinct name.
-fn metric_name(template: &str, index: usize) -> &'static str {
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let name = template.replace("{}", &index.to_string());
-    let mut names = lock(NAMES.get_or_init(|| Mutex::new(HashSet::new())));
-    if let Some(existing) = names.get(name.as_str()) {
-        return existing;
-    }
-    let leaked: &'static str = Box::leak(name.into_boxed_str());
-    names.insert(leaked);
-    leaked
 }
 
 #[async_trait]
@@ -656,18 +641,8 @@ impl Store for ReplicaRouter {
 
     fn metrics(&self) -> Vec<StoreMetric> {
         let s = &self.shared;
-        let counter = |name, help, value: u64| StoreMetric {
-            name,
-            help,
-            kind: MetricKind::Counter,
-            value: value as f64,
-        };
-        let gauge = |name, help, value: f64| StoreMetric {
-            name,
-            help,
-            kind: MetricKind::Gauge,
-            value,
-        };
+        let counter = StoreMetric::counter;
+        let gauge = StoreMetric::gauge;
         let mut metrics = s.primary.metrics();
         metrics.extend([
             counter(
@@ -703,42 +678,46 @@ impl Store for ReplicaRouter {
             gauge(
                 "minigram_router_sticky_users",
                 "Users whose reads currently follow their recent writes.",
-                lock(&s.sticky).len() as f64,
+                s.sticky.lock().len() as f64,
             ),
             gauge(
                 "minigram_router_primary_up",
                 "1 when the last poll of the primary succeeded.",
-                if lock(&s.primary_health).error.is_none() { 1.0 } else { 0.0 },
+                if s.primary_health.lock().error.is_none() { 1.0 } else { 0.0 },
             ),
         ]);
         for r in &s.replicas {
-            let h = lock(&r.health);
-            metrics.extend([
-                counter(
-                    metric_name("minigram_router_replica{}_reads_total", r.index),
-                    "Reads served by this replica.",
-                    r.reads.load(Ordering::Relaxed),
-                ),
-                gauge(
-                    metric_name("minigram_router_replica{}_lag_bytes", r.index),
-                    "WAL bytes this replica is behind the primary.",
-                    h.lag_bytes.unwrap_or(0) as f64,
-                ),
-                gauge(
-                    metric_name("minigram_router_replica{}_lag_seconds", r.index),
-                    "Age of this replica's last replayed commit while it is behind.",
-                    h.lag.unwrap_or_default().as_secs_f64(),
-                ),
-                gauge(
-                    metric_name("minigram_router_replica{}_healthy", r.index),
-                    "1 when this replica takes reads.",
-                    if h.state == ReplicaState::Healthy {
-                        1.0
-                    } else {
-                        0.0
-                    },
-                ),
-            ]);
+            let h = r.health.lock();
+            let replica = r.index.to_string();
+            metrics.extend(
+                [
+                    counter(
+                        "minigram_router_reads_by_replica_total",
+                        "Reads served by this replica.",
+                        r.reads.load(Ordering::Relaxed),
+                    ),
+                    gauge(
+                        "minigram_router_replica_lag_bytes",
+                        "WAL bytes this replica is behind the primary.",
+                        h.lag_bytes.unwrap_or(0) as f64,
+                    ),
+                    gauge(
+                        "minigram_router_replica_lag_seconds",
+                        "Age of this replica's last replayed commit while it is behind.",
+                        h.lag.unwrap_or_default().as_secs_f64(),
+                    ),
+                    gauge(
+                        "minigram_router_replica_healthy",
+                        "1 when this replica takes reads.",
+                        if h.state == ReplicaState::Healthy {
+                            1.0
+                        } else {
+                            0.0
+                        },
+                    ),
+                ]
+                .map(|metric| metric.with_label("replica", replica.clone())),
+            );
         }
         metrics
     }
