@@ -7,13 +7,17 @@
 
 mod cache_config;
 mod cache_counters;
+mod cache_error;
 mod cache_key;
 mod cached_store;
+mod cached_store_ops;
 mod cached_value;
 pub(crate) mod circuit_breaker;
 mod dependency;
+mod invalidation;
 #[cfg(feature = "redis")]
 mod invalidation_listener;
+mod read_path;
 #[cfg(feature = "redis")]
 mod redis_tier;
 mod version_table;
@@ -21,7 +25,8 @@ mod version_table;
 #[cfg(feature = "redis")]
 pub use cache_config::RedisTierConfig;
 pub use cache_config::{CacheConfig, MemoryTierConfig};
-pub use cached_store::{CacheError, CachedStore};
+pub use cache_error::CacheError;
+pub use cached_store::CachedStore;
 #[cfg(feature = "redis")]
 pub use circuit_breaker::BreakerConfig;
 pub use circuit_breaker::BreakerState;

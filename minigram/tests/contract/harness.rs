@@ -9,7 +9,8 @@ use tempfile::TempDir;
 #[path = "../common/pg_cluster.rs"]
 pub mod pg_cluster;
 
-#[cfg(feature = "redis")]
+// Used by the Redis tiers over embedded and over PostgreSQL.
+#[cfg(all(feature = "redis", any(feature = "embedded", feature = "postgres")))]
 #[path = "../common/redis.rs"]
 pub mod redis;
 
