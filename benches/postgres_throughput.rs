@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use minigram::store::postgres::{ReplicaRouter, RouterConfig};
 use minigram::store::{PostgresConfig, PostgresStore, Store};
+use minigram::store::{ReplicaRouter, RouterConfig};
 use minigram::{PageLimit, PageRequest, UserId};
 use minigram_devcluster::DevCluster;
 use support::{new_photo, new_user, runtime};

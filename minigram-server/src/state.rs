@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use minigram::Minigram;
 use minigram::cache::CachedStore;
 #[cfg(feature = "postgres")]
-use minigram::store::postgres::ReplicaRouter;
+use minigram::store::ReplicaRouter;
 use prometheus_client::registry::Registry;
 
 use crate::config::CacheMode;

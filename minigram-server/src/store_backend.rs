@@ -6,13 +6,12 @@ use std::sync::Arc;
 #[cfg(feature = "postgres")]
 use std::time::Duration;
 
-use minigram::Store;
 use minigram::cache::{CacheConfig, CachedStore};
+use minigram::store::Store;
 use minigram::store::{EmbeddedConfig, EmbeddedStore};
 #[cfg(feature = "postgres")]
 use minigram::store::{
-    PostgresConfig, PostgresStore,
-    postgres::{ReadConsistency, ReplicaRouter, RouterConfig},
+    PostgresConfig, PostgresStore, ReadConsistency, ReplicaRouter, RouterConfig,
 };
 #[cfg(feature = "devcluster")]
 use minigram_devcluster::DevCluster;

@@ -2,7 +2,7 @@
 //!
 //! An embeddable engine for the social-photo domain: accounts with password
 //! login, photo posts, likes, follows and a home feed, over one storage
-//! trait ([`Store`]) with interchangeable implementations.
+//! trait ([`Store`](store::Store)) with interchangeable implementations.
 //!
 //! ```
 //! use minigram::store::MemoryStore;
@@ -35,14 +35,35 @@
 //! # }
 //! ```
 //!
-//! Features: `embedded` (default) adds the redb store.
+//! ## Modules
+//!
+//! The facade [`Minigram`], the domain types ([`Username`], [`Photo`],
+//! [`FeedPage`], ...) and the error families ([`RegisterError`], ...) are
+//! at the crate root. Components have a module each: [`store`] (the
+//! [`Store`](store::Store) trait and its implementations), [`cache`],
+//! [`auth`], [`media`], [`feed`], [`rate_limit`]. Every type has one path.
+//!
+//! ## Feature flags
+//!
+//! | Feature | Default | What it adds |
+//! | --- | --- | --- |
+//! | `embedded` | yes | `store::EmbeddedStore`: redb, one group-committing writer, durable on acknowledgment. |
+//! | `moka` | yes | [`cache`]: `CachedStore` with the in-process tier (L1, moka). |
+//! | `postgres` | no | `store::PostgresStore` (tokio-postgres + deadpool, refinery migrations) and `store::ReplicaRouter` (primary + streaming replicas, read-your-writes). |
+//! | `redis` | no | The shared Redis cache tier (L2) with cross-instance invalidation, and the Redis-backed [`rate_limit::RateLimiter`]; implies `moka`. |
+//!
+//! Without any feature the crate still has the [`store::MemoryStore`]
+//! (the reference model), password hashing, tokens, local media and the
+//! in-process rate limiter. Local PostgreSQL and Redis servers for tests
+//! and development come from the separate, unpublished
+//! `minigram-devcluster` crate, not from this one.
 
 pub mod auth;
 mod build_error;
 #[cfg(feature = "moka")]
 pub mod cache;
-pub mod domain;
-pub mod error;
+mod domain;
+mod error;
 pub mod feed;
 pub mod media;
 mod minigram;
@@ -63,4 +84,3 @@ pub use error::{
 pub use minigram::Minigram;
 pub use minigram_builder::MinigramBuilder;
 pub use session::Session;
-pub use store::Store;

@@ -267,15 +267,15 @@ proptest! {
 /// router) and connects again.
 ///
 /// [`PostgresStore`]: minigram::store::PostgresStore
-/// [`ReplicaRouter`]: minigram::store::postgres::ReplicaRouter
+/// [`ReplicaRouter`]: minigram::store::ReplicaRouter
 #[cfg(feature = "postgres")]
 #[path = "common/pg_cluster.rs"]
 mod pg_cluster;
 
 #[cfg(feature = "postgres")]
 mod postgres {
-    use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
     use minigram::store::{PostgresStore, Store};
+    use minigram::store::{ReadConsistency, ReplicaRouter, RouterConfig};
     use proptest::prelude::*;
 
     use super::{Op, block_on, compare_with_model, op, pg_cluster};

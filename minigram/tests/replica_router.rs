@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use minigram::store::postgres::{ReplicaRouter, ReplicaState, RouterConfig};
 use minigram::store::{PostgresConfig, Store};
+use minigram::store::{ReplicaRouter, ReplicaState, RouterConfig};
 use minigram::{LikeError, PageRequest, StoreError, UserId};
 use minigram_devcluster::{DevCluster, NodeId};
 

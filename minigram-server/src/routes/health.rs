@@ -113,7 +113,7 @@ pub(crate) fn breaker_name(state: BreakerState) -> &'static str {
 /// reads) to the store's entry; returns whether every replica takes reads.
 #[cfg(feature = "postgres")]
 fn add_replication(state: &AppState, store_json: &mut Value) -> bool {
-    use minigram::store::postgres::ReplicaState;
+    use minigram::store::ReplicaState;
 
     let Some(router) = state.router() else {
         return true;

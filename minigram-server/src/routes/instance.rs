@@ -93,7 +93,7 @@ fn rate_limit(state: &AppState) -> Value {
 /// visible to them within the sticky window.
 #[cfg(feature = "postgres")]
 fn add_replication(state: &AppState, body: &mut Value) {
-    use minigram::store::postgres::ReadConsistency;
+    use minigram::store::ReadConsistency;
 
     let Some(router) = state.router() else {
         return;

@@ -1,6 +1,6 @@
 use thiserror::Error;
 
-/// Why a [`CachedStore`] could not be built.
+/// Why a [`CachedStore`](super::CachedStore) could not be built.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum CacheError {

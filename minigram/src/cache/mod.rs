@@ -1,4 +1,4 @@
-//! Cache tiers as a [`Store`](crate::Store) decorator (feature `moka`, on by
+//! Cache tiers as a [`Store`](crate::store::Store) decorator (feature `moka`, on by
 //! default; feature `redis` adds the shared tier).
 //!
 //! [`CachedStore`] wraps any store with an in-process tier (L1, moka), a

@@ -4,21 +4,26 @@
 //!   the property tests as the oracle.
 //! - [`EmbeddedStore`] (feature `embedded`, default): redb with one
 //!   group-committing writer.
-//! - [`PostgresStore`] and [`postgres::ReplicaRouter`] (feature `postgres`):
+//! - `PostgresStore` and `ReplicaRouter` (feature `postgres`):
 //!   PostgreSQL, alone or as a primary with streaming replicas.
+//!
+//! Every type is exported here, flat: `minigram::store::ReplicaRouter`.
 
 #[cfg(feature = "embedded")]
-pub mod embedded;
+mod embedded;
 mod memory;
 #[cfg(feature = "postgres")]
-pub mod postgres;
+mod postgres;
 mod store_metric;
 
 #[cfg(feature = "embedded")]
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
-pub use postgres::{PostgresConfig, PostgresStore};
+pub use postgres::{
+    PostgresConfig, PostgresStore, ReadConsistency, ReplicaRouter, ReplicaState, ReplicaStatus,
+    RouterConfig, RouterStatus,
+};
 pub use store_metric::{MetricKind, MetricSeries, StoreMetric};
 
 use async_trait::async_trait;

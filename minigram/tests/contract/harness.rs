@@ -129,13 +129,13 @@ impl Harness {
         Self::over(store).await
     }
 
-    /// A [`ReplicaRouter`](minigram::store::postgres::ReplicaRouter) over the
+    /// A [`ReplicaRouter`](minigram::store::ReplicaRouter) over the
     /// shared dev cluster's primary and two replicas, on a fresh database,
     /// with the `Store` contract's visibility rule
     /// (`ReadConsistency::AllWritesThroughThisRouter`).
     #[cfg(feature = "postgres")]
     pub async fn postgres_router() -> Self {
-        use minigram::store::postgres::{ReadConsistency, ReplicaRouter, RouterConfig};
+        use minigram::store::{ReadConsistency, ReplicaRouter, RouterConfig};
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
         let router = ReplicaRouter::connect(
@@ -153,7 +153,7 @@ impl Harness {
     }
 
     #[cfg(feature = "postgres")]
-    async fn over(store: impl minigram::Store + 'static) -> Self {
+    async fn over(store: impl minigram::store::Store + 'static) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let app = Minigram::builder()
             .store(store)

@@ -66,7 +66,17 @@ impl Default for EmbeddedConfig {
     }
 }
 
-/// The redb-backed store. See the [module docs](self).
+/// The embedded store: redb with SQLite's locking model (one writer, many
+/// MVCC readers) but group-committed, so it never answers "busy".
+///
+/// - Writes go through one writer thread, which commits queued writes in
+///   batches, each in one durable transaction, and answers each caller
+///   only after its batch is durable. A queue still full past
+///   [`EmbeddedConfig::enqueue_timeout`] answers `StoreError::Overloaded`.
+/// - Reads run on redb read transactions on the blocking pool (never on the
+///   async runtime), at most [`EmbeddedConfig::max_concurrent_reads`] at a time.
+/// - Values are postcard with a format-version byte; a file of another
+///   schema version is refused on open.
 #[derive(Debug)]
 pub struct EmbeddedStore {
     /// `None` once closed, so the file is released when the last in-flight

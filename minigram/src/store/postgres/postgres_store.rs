@@ -16,7 +16,18 @@ use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreE
 use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric, from_millis, to_millis};
 
 /// The PostgreSQL store: a deadpool pool of tokio-postgres connections to
-/// one server. See the [module docs](super).
+/// one server.
+///
+/// The schema is applied with refinery on connect (under an advisory lock,
+/// so instances starting together migrate once); every statement is
+/// prepared once per connection. Each operation is one statement, so one
+/// implicit transaction: a like inserts the like and bumps the photo's
+/// count together. Unique violations become the domain's conflicts by
+/// constraint name (`users_username_key`, `users_email_key`), missing rows
+/// its `NotFound` variants, and lost connections, refused connections,
+/// pool timeouts and cancelled statements `StoreError::Unavailable`.
+/// [`ReplicaRouter`](crate::store::ReplicaRouter) puts a primary and its
+/// streaming replicas behind one store.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: Pool,

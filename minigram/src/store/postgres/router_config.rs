@@ -16,7 +16,7 @@ pub enum ReadConsistency {
     ReadYourWrites,
     /// A read sees every write acknowledged through this router before the
     /// read started, whoever made it — the general visibility rule of the
-    /// [`Store`](crate::Store) contract. Reads still go to a replica that
+    /// [`Store`](crate::store::Store) contract. Reads still go to a replica that
     /// has caught up, but under a steady write load most go to the primary.
     AllWritesThroughThisRouter,
 }
