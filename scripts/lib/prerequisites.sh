@@ -60,3 +60,13 @@ ensure_nginx() {
     systemctl disable --now nginx >/dev/null 2>&1 || true
   fi
 }
+
+# cargo-hack, for the feature-matrix check in .ci/run (every feature of every
+# crate built on its own). Installed from crates.io when missing.
+ensure_cargo_hack() {
+  if cargo hack --version >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "==> cargo install cargo-hack --locked"
+  cargo install cargo-hack --locked --quiet
+}
