@@ -52,4 +52,4 @@ trap - EXIT
 rm -rf "$DATA"
 # Note: RSS after registrations is dominated by glibc keeping argon2's 19 MiB
 # buffers in per-thread arenas; compare with MALLOC_MMAP_THRESHOLD_=1048576
-# (see docs/server-stage1.md).
+# (see docs/benchmarks.md).

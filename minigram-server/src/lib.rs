@@ -1,7 +1,7 @@
 //! # minigram-server
 //!
 //! The HTTP shell around the [`minigram`] library: the MiniGram API (see
-//! `API.md`) on axum, with request ids, tracing, timeouts, body limits,
+//! `docs/api.md`) on axum, with request ids, tracing, timeouts, body limits,
 //! compression, CORS, Prometheus metrics and graceful shutdown.
 //!
 //! - [`app`] builds the [`axum::Router`] over an [`AppState`]; tests can

@@ -1,5 +1,5 @@
-//! The origin documents' claimed figures, quoted beside ours. They are
-//! distrusted (see /work/shared/seeds/README.md): the Stage 1 "55%" came
+//! The origin's published figures (its journey overview's stage comparison
+//! table), quoted beside ours. They are distrusted: the Stage 1 "55%" came
 //! from 404s and likes of missing photos, register/login time was bcrypt,
 //! and "1.5 RPS" divided requests by the whole uptime.
 

@@ -1,4 +1,4 @@
-//! Response bodies, shaped exactly as API.md (and the origin's clients) expect.
+//! Response bodies, shaped exactly as docs/api.md (and the origin's clients) expect.
 
 mod photo_json;
 mod photo_page;
