@@ -19,7 +19,7 @@ pub struct OriginClaim {
 }
 
 /// Where the claims are quoted from.
-pub const SOURCE: &str = "origin-journey-overview.md, the stage comparison table \
+pub const SOURCE: &str = "the origin's journey overview, its stage comparison table \
 (Max Users / Response Time / Success Rate / Throughput)";
 
 /// The claims, stage by stage.

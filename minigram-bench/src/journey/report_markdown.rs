@@ -90,7 +90,7 @@ pub fn render(journey: &Journey) -> String {
 fn origin_section(journey: &Journey) -> String {
     let mut out = format!(
         "\n## The origin's claims beside ours\n\n\
-         Quoted from {SOURCE}. These figures are distrusted (see seeds/README.md): the \
+         Quoted from {SOURCE}. These figures are distrusted: the \
          Stage 1 \"55%\" came from requests to a follow endpoint Stage 1 did not have \
          (404) and likes of photos that did not exist, its register/login time was \
          bcrypt cost 10, and \"1.5 RPS\" divided total requests by the whole uptime. \
