@@ -30,6 +30,8 @@ impl Email {
             minimum_sub_domains: 2,
             allow_domain_literal: false,
             allow_display_text: false,
+            // RFC 5321's 64-octet limit on the local part stays enforced.
+            ..email_address::Options::default()
         };
         email_address::EmailAddress::parse_with_options(&normalised, options)
             .map_err(|_| ValidationError::new("email", "must look like name@example.com"))?;
