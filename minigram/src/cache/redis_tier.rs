@@ -135,10 +135,10 @@ impl RedisTier {
             return Some(connection.clone());
         }
         let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(self.config.timeout)
-            .set_response_timeout(self.config.timeout)
+            .set_connection_timeout(Some(self.config.timeout))
+            .set_response_timeout(Some(self.config.timeout))
             .set_number_of_retries(1)
-            .set_max_delay(200);
+            .set_max_delay(Duration::from_millis(200));
         let connection = tokio::time::timeout(
             self.config.timeout * 2,
             self.client.get_connection_manager_with_config(config),

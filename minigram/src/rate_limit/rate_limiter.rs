@@ -143,8 +143,8 @@ impl RedisBackend {
             let mut slot = self.connection.lock().await;
             if slot.is_none() {
                 let config = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(self.timeout)
-                    .set_response_timeout(self.timeout)
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
                     .set_number_of_retries(1);
                 *slot = self
                     .client
