@@ -1,10 +1,15 @@
 //! The one place where failures become HTTP responses.
 //!
 //! Every error body is JSON: `{"error": "<sentence>", "code": "<snake_case>"}`
-//! plus `"field"` when one input field is at fault. Server-side failures
-//! (5xx) never describe their cause to the client: the cause is logged, and
-//! the body carries only a generic sentence and the request id (added by
-//! [`crate::observability::error_bodies`], which knows the request).
+//! (the code an [`ErrorCode`]) plus `"field"` when one input field is at
+//! fault. Server-side failures (5xx) never describe their cause to the
+//! client: the body carries only a generic sentence and the request id
+//! (added by [`crate::error_bodies`], which knows the request).
+//!
+//! Building the response is all that happens here. What went wrong rides
+//! along in the response extensions as an [`ErrorCause`], and
+//! [`crate::observability::log_errors`] logs it with the request id,
+//! method and path.
 
 use std::time::Duration;
 
@@ -12,12 +17,16 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minigram::auth::HashingError;
+use minigram::domain::{PhotoId, UserId};
 use minigram::media::MediaError;
 use minigram::{
     AuthError, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
     StoreError, ValidationError,
 };
 use serde::Serialize;
+
+use crate::error_code::ErrorCode;
+use crate::observability::ErrorCause;
 
 /// How long clients are asked to wait after an overload.
 const OVERLOADED_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -34,8 +43,8 @@ pub enum ApiError {
     /// The request itself is malformed: bad JSON, a missing part (400).
     #[error("{message}")]
     BadRequest {
-        /// snake_case code.
-        code: &'static str,
+        /// The code sent.
+        code: ErrorCode,
         /// What is wrong.
         message: String,
         /// The field at fault, if one is.
@@ -44,8 +53,8 @@ pub enum ApiError {
     /// No valid bearer token (401, with `WWW-Authenticate: Bearer`).
     #[error("{message}")]
     Unauthorized {
-        /// snake_case code.
-        code: &'static str,
+        /// The code sent.
+        code: ErrorCode,
         /// What is wrong with the token.
         message: &'static str,
     },
@@ -55,16 +64,16 @@ pub enum ApiError {
     /// The photo, user or route does not exist (404).
     #[error("{message}")]
     NotFound {
-        /// snake_case code.
-        code: &'static str,
+        /// The code sent.
+        code: ErrorCode,
         /// What was not found.
         message: String,
     },
     /// The username or email is taken (409).
     #[error("{message}")]
     Conflict {
-        /// snake_case code.
-        code: &'static str,
+        /// The code sent.
+        code: ErrorCode,
         /// What clashed.
         message: &'static str,
         /// The field at fault.
@@ -82,8 +91,8 @@ pub enum ApiError {
     /// The store is overloaded or unavailable; retry later (503 + `Retry-After`).
     #[error("the service is temporarily unavailable ({cause})")]
     Unavailable {
-        /// snake_case code.
-        code: &'static str,
+        /// The code sent.
+        code: ErrorCode,
         /// The cause, logged but not sent.
         cause: String,
         /// How long the client should wait.
@@ -108,7 +117,7 @@ pub struct ErrorBody {
     /// A human sentence.
     pub error: String,
     /// A stable snake_case code for programs.
-    pub code: String,
+    pub code: ErrorCode,
     /// The input field at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -119,10 +128,10 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     /// A body without field or request id.
-    pub fn new(code: impl Into<String>, error: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, error: impl Into<String>) -> Self {
         Self {
             error: error.into(),
-            code: code.into(),
+            code,
             field: None,
             request_id: None,
         }
@@ -136,7 +145,7 @@ pub struct ServerErrorBody(pub ErrorBody);
 
 impl ApiError {
     /// A 400 for a malformed request.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             message: message.into(),
@@ -146,7 +155,7 @@ impl ApiError {
 
     /// A 400 naming the field at fault.
     pub fn bad_field(
-        code: &'static str,
+        code: ErrorCode,
         message: impl Into<String>,
         field: impl Into<String>,
     ) -> Self {
@@ -160,8 +169,24 @@ impl ApiError {
     /// A 404 for a route that does not exist.
     pub fn route_not_found() -> Self {
         Self::NotFound {
-            code: "not_found",
+            code: ErrorCode::NotFound,
             message: "no such route".into(),
+        }
+    }
+
+    /// A 404 for a user id that no user has.
+    pub fn user_not_found(id: UserId) -> Self {
+        Self::NotFound {
+            code: ErrorCode::UserNotFound,
+            message: format!("user {id} does not exist"),
+        }
+    }
+
+    /// A 404 for a photo id that no photo has.
+    pub fn photo_not_found(id: PhotoId) -> Self {
+        Self::NotFound {
+            code: ErrorCode::PhotoNotFound,
+            message: format!("photo {id} does not exist"),
         }
     }
 
@@ -180,27 +205,54 @@ impl ApiError {
         }
     }
 
+    /// The code sent in the body.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation(_) => ErrorCode::InvalidInput,
+            Self::BadRequest { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unavailable { code, .. } => *code,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
     fn body(&self) -> ErrorBody {
-        let (code, field): (&str, Option<String>) = match self {
-            Self::Validation(e) => ("invalid_input", Some(e.field().to_owned())),
-            Self::BadRequest { code, field, .. } => (code, field.clone()),
-            Self::Unauthorized { code, .. } => (code, None),
-            Self::InvalidCredentials => ("invalid_credentials", None),
-            Self::NotFound { code, .. } => (code, None),
-            Self::Conflict { code, field, .. } => (code, Some((*field).to_owned())),
-            Self::PayloadTooLarge { .. } => ("payload_too_large", None),
-            Self::UnsupportedMediaType => ("unsupported_media_type", None),
-            Self::RateLimited { .. } => ("rate_limited", None),
-            Self::Unavailable { code, .. } => {
-                return ErrorBody::new(*code, "the service is busy or unavailable; retry later");
+        let code = self.code();
+        let field = match self {
+            Self::Validation(e) => Some(e.field().to_owned()),
+            Self::BadRequest { field, .. } => field.clone(),
+            Self::Conflict { field, .. } => Some((*field).to_owned()),
+            // Generic sentences: a server-side cause is never sent.
+            Self::Unavailable { .. } => {
+                return ErrorBody::new(code, "the service is busy or unavailable; retry later");
             }
-            Self::Internal(_) => return ErrorBody::new("internal", "internal server error"),
+            Self::Internal(_) => return ErrorBody::new(code, "internal server error"),
+            _ => None,
         };
         ErrorBody {
             error: self.to_string(),
-            code: code.to_owned(),
+            code,
             field,
             request_id: None,
+        }
+    }
+
+    /// What the log should say: the hidden cause of a 5xx, the message of
+    /// a 4xx.
+    fn cause(&self) -> ErrorCause {
+        let detail = match self {
+            Self::Unavailable { cause, .. } | Self::Internal(cause) => cause.clone(),
+            other => other.to_string(),
+        };
+        ErrorCause {
+            code: self.code(),
+            detail,
         }
     }
 }
@@ -215,10 +267,7 @@ impl IntoResponse for ApiError {
             Self::Unauthorized { .. } | Self::InvalidCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::Unavailable {
-                retry_after, cause, ..
-            } => {
-                tracing::warn!(%cause, "answering 503");
+            Self::Unavailable { retry_after, .. } => {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after.as_secs()),
@@ -232,9 +281,11 @@ impl IntoResponse for ApiError {
                     ),
                 );
             }
-            Self::Internal(cause) => tracing::error!(%cause, "answering 500"),
             _ => {}
         }
+        // Not logged here: the request id, method and path are only known
+        // to the middleware, which logs this.
+        response.extensions_mut().insert(self.cause());
         if status.is_server_error() {
             response.extensions_mut().insert(ServerErrorBody(body));
         }
@@ -246,12 +297,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Overloaded { .. } => Self::Unavailable {
-                code: "overloaded",
+                code: ErrorCode::Overloaded,
                 cause: e.to_string(),
                 retry_after: OVERLOADED_RETRY_AFTER,
             },
             StoreError::Unavailable { .. } => Self::Unavailable {
-                code: "unavailable",
+                code: ErrorCode::Unavailable,
                 cause: e.to_string(),
                 retry_after: UNAVAILABLE_RETRY_AFTER,
             },
@@ -280,16 +331,19 @@ impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
             RegisterError::UsernameTaken => Self::Conflict {
-                code: "username_taken",
+                code: ErrorCode::UsernameTaken,
                 message: "the username is already taken",
                 field: "username",
             },
             RegisterError::EmailTaken => Self::Conflict {
-                code: "email_taken",
+                code: ErrorCode::EmailTaken,
                 message: "the email is already registered",
                 field: "email",
             },
             RegisterError::Hashing(e) => e.into(),
+            // The key cannot sign: a bug or misconfiguration, not the store
+            // being away, so 500 without an invitation to retry.
+            e @ RegisterError::Token(_) => Self::Internal(e.to_string()),
             RegisterError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
@@ -301,6 +355,8 @@ impl From<LoginError> for ApiError {
         match e {
             LoginError::InvalidCredentials => Self::InvalidCredentials,
             LoginError::Hashing(e) => e.into(),
+            // As for registration: a signing failure is ours, not transient.
+            e @ LoginError::Token(_) => Self::Internal(e.to_string()),
             LoginError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
@@ -311,15 +367,15 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::InvalidToken { .. } => Self::Unauthorized {
-                code: "invalid_token",
+                code: ErrorCode::InvalidToken,
                 message: "the token is invalid",
             },
             AuthError::Expired => Self::Unauthorized {
-                code: "token_expired",
+                code: ErrorCode::TokenExpired,
                 message: "the token has expired",
             },
             AuthError::Revoked => Self::Unauthorized {
-                code: "token_revoked",
+                code: ErrorCode::TokenRevoked,
                 message: "the token was revoked",
             },
             AuthError::Store(e) => e.into(),
@@ -332,10 +388,7 @@ impl From<PostPhotoError> for ApiError {
     fn from(e: PostPhotoError) -> Self {
         match e {
             PostPhotoError::Media(e) => e.into(),
-            PostPhotoError::AuthorNotFound(id) => Self::NotFound {
-                code: "user_not_found",
-                message: format!("user {id} does not exist"),
-            },
+            PostPhotoError::AuthorNotFound(id) => Self::user_not_found(id),
             PostPhotoError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
@@ -345,14 +398,8 @@ impl From<PostPhotoError> for ApiError {
 impl From<LikeError> for ApiError {
     fn from(e: LikeError) -> Self {
         match e {
-            LikeError::PhotoNotFound(id) => Self::NotFound {
-                code: "photo_not_found",
-                message: format!("photo {id} does not exist"),
-            },
-            LikeError::UserNotFound(id) => Self::NotFound {
-                code: "user_not_found",
-                message: format!("user {id} does not exist"),
-            },
+            LikeError::PhotoNotFound(id) => Self::photo_not_found(id),
+            LikeError::UserNotFound(id) => Self::user_not_found(id),
             LikeError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
@@ -362,13 +409,12 @@ impl From<LikeError> for ApiError {
 impl From<FollowError> for ApiError {
     fn from(e: FollowError) -> Self {
         match e {
-            FollowError::UserNotFound(id) => Self::NotFound {
-                code: "user_not_found",
-                message: format!("user {id} does not exist"),
-            },
-            FollowError::SelfFollow => {
-                Self::bad_field("self_follow", "users cannot follow themselves", "user_id")
-            }
+            FollowError::UserNotFound(id) => Self::user_not_found(id),
+            FollowError::SelfFollow => Self::bad_field(
+                ErrorCode::SelfFollow,
+                "users cannot follow themselves",
+                "user_id",
+            ),
             FollowError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
@@ -378,16 +424,92 @@ impl From<FollowError> for ApiError {
 impl From<ReadError> for ApiError {
     fn from(e: ReadError) -> Self {
         match e {
-            ReadError::PhotoNotFound(id) => Self::NotFound {
-                code: "photo_not_found",
-                message: format!("photo {id} does not exist"),
-            },
-            ReadError::UserNotFound(id) => Self::NotFound {
-                code: "user_not_found",
-                message: format!("user {id} does not exist"),
-            },
+            ReadError::PhotoNotFound(id) => Self::photo_not_found(id),
+            ReadError::UserNotFound(id) => Self::user_not_found(id),
             ReadError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::to_bytes;
+    use minigram::auth::TokenError;
+
+    use super::*;
+
+    fn signing_failure() -> TokenError {
+        TokenError::Signing {
+            source: Arc::new(std::io::Error::other("the key is an RSA key")),
+        }
+    }
+
+    async fn body_json(response: Response) -> serde_json::Value {
+        let bytes = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("reads the body");
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    }
+
+    /// A token that cannot be signed is the server's fault: 500 `internal`,
+    /// no `Retry-After` (retrying cannot help), the cause only in the log.
+    #[tokio::test]
+    async fn a_token_signing_failure_is_500_internal_without_retry_after() {
+        for error in [
+            ApiError::from(RegisterError::Token(signing_failure())),
+            ApiError::from(LoginError::Token(signing_failure())),
+        ] {
+            assert!(matches!(error, ApiError::Internal(_)), "{error:?}");
+            assert_eq!(error.code(), ErrorCode::Internal);
+            let mut response = error.into_response();
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(!response.headers().contains_key(header::RETRY_AFTER));
+            let cause = response
+                .extensions_mut()
+                .remove::<ErrorCause>()
+                .expect("the cause is kept for the log");
+            assert_eq!(cause.code, ErrorCode::Internal);
+            assert!(
+                cause.detail.contains("signing the token failed"),
+                "{cause:?}"
+            );
+            assert!(cause.detail.contains("RSA key"), "{cause:?}");
+            assert!(response.extensions().get::<ServerErrorBody>().is_some());
+            let body = body_json(response).await;
+            assert_eq!(body["code"], "internal");
+            assert_eq!(body["error"], "internal server error");
+        }
+    }
+
+    /// The contrast: the store being away is 503 with `Retry-After`.
+    #[test]
+    fn an_unavailable_store_is_503_with_retry_after() {
+        let error = ApiError::from(RegisterError::Store(StoreError::Unavailable {
+            reason: "closed".into(),
+        }));
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    }
+
+    #[tokio::test]
+    async fn client_errors_keep_their_message_and_code() {
+        let mut response =
+            ApiError::user_not_found(UserId::parse("7").expect("an id")).into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(response.extensions().get::<ServerErrorBody>().is_none());
+        let cause = response
+            .extensions_mut()
+            .remove::<ErrorCause>()
+            .expect("4xx are logged too");
+        assert_eq!(cause.code, ErrorCode::UserNotFound);
+        let body = body_json(response).await;
+        assert_eq!(
+            body,
+            serde_json::json!({"error": "user 7 does not exist", "code": "user_not_found"})
+        );
     }
 }

@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::api_error::{ErrorBody, ServerErrorBody};
+use crate::error_code::ErrorCode;
 
 /// Middleware: see the [module docs](self).
 pub async fn error_bodies(request: Request, next: Next) -> Response {
@@ -55,21 +56,21 @@ fn is_json(response: &Response) -> bool {
 fn generic_body(status: StatusCode) -> ErrorBody {
     let (code, sentence) = match status {
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this method is not allowed on this route",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "the request body is larger than the limit",
         ),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "the request took too long"),
         StatusCode::SERVICE_UNAVAILABLE => (
-            "unavailable",
+            ErrorCode::Unavailable,
             "the service is busy or unavailable; retry later",
         ),
-        StatusCode::NOT_FOUND => ("not_found", "no such route"),
-        s if s.is_server_error() => ("internal", "internal server error"),
-        _ => ("bad_request", "the request could not be handled"),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such route"),
+        s if s.is_server_error() => (ErrorCode::Internal, "internal server error"),
+        _ => (ErrorCode::BadRequest, "the request could not be handled"),
     };
     ErrorBody::new(code, sentence)
 }

@@ -39,6 +39,7 @@ mod application;
 mod body;
 mod config;
 mod error_bodies;
+mod error_code;
 mod extract;
 mod observability;
 mod rate_limiting;
@@ -54,6 +55,7 @@ pub use config::{
     CacheMode, DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg, ServerConfig,
     StoreKind, Switch,
 };
+pub use error_code::ErrorCode;
 pub use observability::{HttpMetrics, MetricsSnapshot, RouteSnapshot, init_logging};
 pub use rate_limiting::RateLimits;
 pub use router::app;

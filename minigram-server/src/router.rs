@@ -16,7 +16,7 @@ use tracing::Level;
 use crate::AppState;
 use crate::error_bodies::error_bodies;
 use crate::extract::MULTIPART_OVERHEAD;
-use crate::observability::track_requests;
+use crate::observability::{log_errors, track_requests};
 use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
     JSON_BODY_LIMIT, api_metrics::api_metrics, feed::feed, follow, get_photo::get_photo,
@@ -27,9 +27,10 @@ use crate::routes::{
 };
 
 /// The whole HTTP API over `state`, with its middleware: request ids,
-/// tracing, CORS, compression, JSON error bodies, per-route metrics,
-/// timeouts, body limits and rate limits (login and register per client
-/// IP and username, writes per user; see [`RateLimits`](crate::RateLimits)).
+/// tracing, CORS, compression, JSON error bodies, error logging, per-route
+/// metrics, timeouts, body limits and rate limits (login and register per
+/// client IP and username, writes per user; see
+/// [`RateLimits`](crate::RateLimits)).
 ///
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`:
 /// the rate limits key on the peer address (without it, no per-IP limit).
@@ -124,6 +125,9 @@ pub fn app(state: AppState) -> Router {
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(cors)
             .layer(CompressionLayer::new())
-            .layer(from_fn(error_bodies)),
+            .layer(from_fn(error_bodies))
+            // Inside the error-body layer: sees the handler's response and
+            // its `ErrorCause` before anything rebuilds it.
+            .layer(from_fn(log_errors)),
     )
 }

@@ -108,12 +108,7 @@ impl Minigram {
                 created_at: now(),
             })
             .await?;
-        let (token, principal) =
-            self.tokens
-                .issue(user.id)
-                .map_err(|e| StoreError::Unavailable {
-                    reason: e.to_string(),
-                })?;
+        let (token, principal) = self.tokens.issue(user.id)?;
         Ok(Session {
             user,
             token,
@@ -140,12 +135,7 @@ impl Minigram {
         let Some(credentials) = credentials.filter(|_| matches) else {
             return Err(LoginError::InvalidCredentials);
         };
-        let (token, principal) =
-            self.tokens
-                .issue(credentials.user.id)
-                .map_err(|e| StoreError::Unavailable {
-                    reason: e.to_string(),
-                })?;
+        let (token, principal) = self.tokens.issue(credentials.user.id)?;
         Ok(Session {
             user: credentials.user,
             token,
@@ -277,5 +267,90 @@ impl Minigram {
     /// Flushes and closes the store. Call before exiting.
     pub async fn close(&self) -> Result<(), StoreError> {
         self.store.close().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::auth::{HasherConfig, TokenError};
+    use crate::store::MemoryStore;
+
+    /// A working facade whose token issuer cannot sign.
+    async fn minigram_that_cannot_sign(media_dir: &std::path::Path) -> Minigram {
+        let app = Minigram::builder()
+            .store(MemoryStore::new())
+            .media_dir(media_dir)
+            .expect("media dir")
+            .hasher(HasherConfig::insecure_fast_for_tests())
+            .build()
+            .await
+            .expect("builds");
+        Minigram {
+            tokens: TokenIssuer::with_unusable_key(Duration::from_secs(60)),
+            ..app
+        }
+    }
+
+    fn credentials() -> (Username, Email, Password) {
+        (
+            Username::parse("ada").expect("valid"),
+            Email::parse("ada@example.com").expect("valid"),
+            Password::parse("correct horse battery").expect("valid"),
+        )
+    }
+
+    /// A signing failure is a bug or a bad key, not the store being away:
+    /// it must not look like `StoreError::Unavailable` (which servers answer
+    /// with 503 and an invitation to retry).
+    #[tokio::test]
+    async fn a_signing_failure_at_register_is_a_token_error_not_a_store_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = minigram_that_cannot_sign(dir.path()).await;
+        let (username, email, password) = credentials();
+        let err = app
+            .register(username, email, password)
+            .await
+            .expect_err("cannot sign");
+        assert!(
+            matches!(err, RegisterError::Token(TokenError::Signing { .. })),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("registration failed: signing the token failed"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_signing_failure_at_login_is_a_token_error_not_a_store_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = minigram_that_cannot_sign(dir.path()).await;
+        let (username, email, password) = credentials();
+        app.store
+            .create_user(NewUser {
+                username,
+                email,
+                password_hash: app.hasher.hash(&password).await.expect("hashes"),
+                created_at: now(),
+            })
+            .await
+            .expect("creates");
+        let err = app
+            .login("ada", "correct horse battery")
+            .await
+            .expect_err("cannot sign");
+        assert!(
+            matches!(err, LoginError::Token(TokenError::Signing { .. })),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("login failed: signing the token failed"),
+            "{err}"
+        );
     }
 }

@@ -3,7 +3,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use minigram::UserId;
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 
 /// The raw bearer token of a request (`Authorization: Bearer <token>`), not
 /// yet checked. Missing or malformed headers are 401.
@@ -18,11 +18,11 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
             .headers
             .get(AUTHORIZATION)
             .ok_or(ApiError::Unauthorized {
-                code: "missing_token",
+                code: ErrorCode::MissingToken,
                 message: "an `Authorization: Bearer <token>` header is required",
             })?;
         let malformed = || ApiError::Unauthorized {
-            code: "malformed_token",
+            code: ErrorCode::MalformedToken,
             message: "the Authorization header is not `Bearer <token>`",
         };
         let value = header.to_str().map_err(|_| malformed())?;

@@ -1,7 +1,7 @@
 use minigram::{Cursor, PageLimit, PageRequest};
 use serde::Deserialize;
 
-use crate::ApiError;
+use crate::{ApiError, ErrorCode};
 
 /// `?limit&cursor` of list endpoints. Values are taken as text and parsed
 /// here so that a bad value is a 400 naming the parameter.
@@ -21,7 +21,7 @@ impl PageQuery {
             Some(text) => {
                 let n: usize = text.parse().map_err(|_| {
                     ApiError::bad_field(
-                        "invalid_input",
+                        ErrorCode::InvalidInput,
                         "limit must be a positive integer",
                         "limit",
                     )

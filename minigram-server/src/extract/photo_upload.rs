@@ -3,7 +3,7 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 use minigram::Caption;
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 
 /// Room allowed for multipart framing and the caption on top of the photo
 /// limit, when judging a request by its `Content-Length`.
@@ -50,7 +50,7 @@ impl FromRequest<AppState> for PhotoUpload {
                 Some("photo") if bytes.is_none() => bytes = Some(read_limited(field, limit).await?),
                 Some("photo") => {
                     return Err(ApiError::bad_field(
-                        "invalid_input",
+                        ErrorCode::InvalidInput,
                         "send one photo",
                         "photo",
                     ));
@@ -61,7 +61,7 @@ impl FromRequest<AppState> for PhotoUpload {
                             .await
                             .map_err(|e| match e {
                                 ApiError::PayloadTooLarge { .. } => ApiError::bad_field(
-                                    "invalid_input",
+                                    ErrorCode::InvalidInput,
                                     format!(
                                         "caption must be at most {} characters",
                                         Caption::MAX_CHARS
@@ -72,7 +72,7 @@ impl FromRequest<AppState> for PhotoUpload {
                             })?;
                     let text = String::from_utf8(text).map_err(|_| {
                         ApiError::bad_field(
-                            "invalid_input",
+                            ErrorCode::InvalidInput,
                             "caption must be UTF-8 text",
                             "caption",
                         )
@@ -83,7 +83,11 @@ impl FromRequest<AppState> for PhotoUpload {
             }
         }
         let bytes = bytes.filter(|b| !b.is_empty()).ok_or_else(|| {
-            ApiError::bad_field("missing_file", "a file field `photo` is required", "photo")
+            ApiError::bad_field(
+                ErrorCode::MissingFile,
+                "a file field `photo` is required",
+                "photo",
+            )
         })?;
         Ok(Self {
             caption: caption.unwrap_or_default(),
@@ -106,7 +110,7 @@ async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, Api
 
 fn from_rejection(rejection: MultipartRejection) -> ApiError {
     ApiError::bad_request(
-        "invalid_multipart",
+        ErrorCode::InvalidMultipart,
         format!(
             "expected a multipart/form-data body: {}",
             rejection.body_text()
@@ -118,6 +122,6 @@ fn from_multipart(error: MultipartError, limit: usize) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge { limit }
     } else {
-        ApiError::bad_request("invalid_multipart", error.body_text())
+        ApiError::bad_request(ErrorCode::InvalidMultipart, error.body_text())
     }
 }

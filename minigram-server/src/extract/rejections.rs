@@ -3,8 +3,8 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 
-use crate::ApiError;
 use crate::routes::JSON_BODY_LIMIT;
+use crate::{ApiError, ErrorCode};
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
@@ -21,18 +21,19 @@ impl From<JsonRejection> for ApiError {
                     .unwrap_or(&text)
                     .to_owned();
                 match field_of(&detail) {
-                    Some(field) => Self::bad_field("invalid_json", detail, field),
-                    None => Self::bad_request("invalid_json", detail),
+                    Some(field) => Self::bad_field(ErrorCode::InvalidJson, detail, field),
+                    None => Self::bad_request(ErrorCode::InvalidJson, detail),
                 }
             }
-            JsonRejection::JsonSyntaxError(_) => {
-                Self::bad_request("malformed_json", "the request body is not valid JSON")
-            }
+            JsonRejection::JsonSyntaxError(_) => Self::bad_request(
+                ErrorCode::MalformedJson,
+                "the request body is not valid JSON",
+            ),
             JsonRejection::MissingJsonContentType(_) => Self::bad_request(
-                "invalid_content_type",
+                ErrorCode::InvalidContentType,
                 "expected a JSON body with `Content-Type: application/json`",
             ),
-            other => Self::bad_request("invalid_body", other.body_text()),
+            other => Self::bad_request(ErrorCode::InvalidBody, other.body_text()),
         }
     }
 }
@@ -53,13 +54,13 @@ fn field_of(detail: &str) -> Option<String> {
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::bad_request("invalid_path", rejection.body_text())
+        Self::bad_request(ErrorCode::InvalidPath, rejection.body_text())
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::bad_request("invalid_query", rejection.body_text())
+        Self::bad_request(ErrorCode::InvalidQuery, rejection.body_text())
     }
 }
 

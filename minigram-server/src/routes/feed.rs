@@ -3,7 +3,7 @@ use serde::Deserialize;
 
 use crate::body::PhotoPage;
 use crate::extract::{AuthUser, PageQuery, Query};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 
 #[derive(Deserialize)]
 pub(crate) struct FeedQuery {
@@ -26,7 +26,7 @@ pub(crate) async fn feed(
         Some("global") => ("global", minigram.global_feed(user.user_id, page).await?),
         Some(_) => {
             return Err(ApiError::bad_field(
-                "invalid_input",
+                ErrorCode::InvalidInput,
                 "scope must be `home` or `global`",
                 "scope",
             ));

@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 use minigram::media::MediaKey;
 
 use crate::extract::Path;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, ErrorCode};
 
 /// Media never change under a key (keys are content hashes).
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -18,7 +18,7 @@ pub(crate) async fn media(
     request_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound {
-        code: "media_not_found",
+        code: ErrorCode::MediaNotFound,
         message: "no such media file".into(),
     };
     let key = MediaKey::parse(&file).map_err(|_| not_found())?;

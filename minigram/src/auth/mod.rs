@@ -8,7 +8,9 @@
 
 mod hash_memory;
 mod password_hasher;
+mod token_error;
 mod token_issuer;
 
 pub use password_hasher::{HasherConfig, HasherStats, HashingError, PasswordHasher};
+pub use token_error::TokenError;
 pub use token_issuer::{Principal, TokenConfig, TokenIssuer};

@@ -7,6 +7,7 @@ use rand::RngCore as _;
 use secrecy::{ExposeSecret, SecretSlice};
 use serde::{Deserialize, Serialize};
 
+use super::TokenError;
 use crate::domain::UserId;
 use crate::error::AuthError;
 
@@ -86,6 +87,18 @@ impl TokenIssuer {
         }
     }
 
+    /// An issuer whose key cannot sign HS256 (an RSA key where an HMAC
+    /// secret belongs), so that [`issue`](Self::issue) fails: the only way
+    /// to reach the signing-failure path, since any HMAC secret signs.
+    #[cfg(test)]
+    pub(crate) fn with_unusable_key(ttl: Duration) -> Self {
+        let secret = SecretSlice::from(vec![0u8; GENERATED_SECRET_BYTES]);
+        Self {
+            encoding: EncodingKey::from_rsa_der(b"not a key"),
+            ..Self::new(&secret, ttl)
+        }
+    }
+
     /// A fresh random secret.
     pub(crate) fn generate_secret() -> Vec<u8> {
         let mut secret = vec![0u8; GENERATED_SECRET_BYTES];
@@ -94,7 +107,10 @@ impl TokenIssuer {
     }
 
     /// Signs a token for `user` valid for the configured time.
-    pub fn issue(&self, user: UserId) -> Result<(String, Principal), AuthError> {
+    ///
+    /// Fails only if the key cannot sign (a bug or misconfiguration, never
+    /// something the caller did).
+    pub fn issue(&self, user: UserId) -> Result<(String, Principal), TokenError> {
         self.issue_at(user, Utc::now())
     }
 
@@ -104,7 +120,7 @@ impl TokenIssuer {
         &self,
         user: UserId,
         now: DateTime<Utc>,
-    ) -> Result<(String, Principal), AuthError> {
+    ) -> Result<(String, Principal), TokenError> {
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
         let expires_at = now + ttl;
         let mut jti = [0u8; 16];
@@ -116,9 +132,7 @@ impl TokenIssuer {
             jti: hex::encode(jti),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| AuthError::InvalidToken {
-            reason: format!("could not sign: {e}"),
-        })?;
+            .map_err(TokenError::signing)?;
         Ok((
             token,
             Principal {
@@ -172,5 +186,35 @@ fn describe(kind: &ErrorKind) -> String {
         | ErrorKind::Json(_)
         | ErrorKind::Utf8(_) => "malformed".into(),
         _ => "not accepted".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TTL: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_key_that_cannot_sign_is_a_signing_error() {
+        let issuer = TokenIssuer::with_unusable_key(TTL);
+        let user = UserId::parse("1").expect("a valid id");
+        let err = issuer
+            .issue(user)
+            .expect_err("an RSA key cannot sign HS256");
+        assert!(matches!(err, TokenError::Signing { .. }), "{err:?}");
+        assert!(
+            err.to_string().starts_with("signing the token failed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_good_key_signs_tokens_it_then_accepts() {
+        let secret = SecretSlice::from(TokenIssuer::generate_secret());
+        let issuer = TokenIssuer::new(&secret, TTL);
+        let user = UserId::parse("7").expect("a valid id");
+        let (token, issued) = issuer.issue(user).expect("signs");
+        assert_eq!(issuer.verify(&token).expect("accepts"), issued);
     }
 }

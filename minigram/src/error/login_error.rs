@@ -1,5 +1,5 @@
 use super::StoreError;
-use crate::auth::HashingError;
+use crate::auth::{HashingError, TokenError};
 
 /// Why a login failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -12,6 +12,9 @@ pub enum LoginError {
     /// The password could not be verified.
     #[error("login failed: {0}")]
     Hashing(#[from] HashingError),
+    /// The password matched but the token could not be signed.
+    #[error("login failed: {0}")]
+    Token(#[from] TokenError),
     /// The store failed.
     #[error("login failed: {0}")]
     Store(#[from] StoreError),

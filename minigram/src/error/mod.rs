@@ -22,7 +22,7 @@ pub use read_error::ReadError;
 pub use register_error::RegisterError;
 pub use store_error::StoreError;
 
-use crate::auth::HashingError;
+use crate::auth::{HashingError, TokenError};
 use crate::domain::ValidationError;
 use crate::media::MediaError;
 
@@ -61,6 +61,9 @@ pub enum Error {
     /// Password hashing failed.
     #[error(transparent)]
     Hashing(#[from] HashingError),
+    /// A token could not be issued.
+    #[error(transparent)]
+    Token(#[from] TokenError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

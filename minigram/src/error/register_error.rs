@@ -1,5 +1,5 @@
 use super::StoreError;
-use crate::auth::HashingError;
+use crate::auth::{HashingError, TokenError};
 
 /// Why a registration failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -14,6 +14,9 @@ pub enum RegisterError {
     /// The password could not be hashed.
     #[error("registration failed: {0}")]
     Hashing(#[from] HashingError),
+    /// The account was created but its token could not be signed.
+    #[error("registration failed: {0}")]
+    Token(#[from] TokenError),
     /// The store failed.
     #[error("registration failed: {0}")]
     Store(#[from] StoreError),
