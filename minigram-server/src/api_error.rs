@@ -17,12 +17,12 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minigram::auth::HashingError;
-use minigram::domain::{PhotoId, UserId};
 use minigram::media::MediaError;
 use minigram::{
     AuthError, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
     StoreError, ValidationError,
 };
+use minigram::{PhotoId, UserId};
 use serde::Serialize;
 
 use crate::error_code::ErrorCode;
