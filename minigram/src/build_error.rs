@@ -1,4 +1,4 @@
-use crate::auth::HashingError;
+use crate::auth::{HashingError, TokenError};
 use crate::error::StoreError;
 use crate::media::MediaError;
 
@@ -15,6 +15,9 @@ pub enum BuildError {
     /// The token secret is too short.
     #[error("building minigram failed: the token secret must be at least 32 bytes, got {0}")]
     WeakSecret(usize),
+    /// The token secret cannot be used as a signing key.
+    #[error("building minigram failed: {0}")]
+    Token(#[from] TokenError),
     /// The password hasher could not start.
     #[error("building minigram failed: {0}")]
     Hashing(#[from] HashingError),

@@ -84,7 +84,7 @@ impl MinigramBuilder {
                     .await?,
             ),
         };
-        let tokens = TokenIssuer::new(&secret, self.tokens.ttl);
+        let tokens = TokenIssuer::new(&secret, self.tokens.ttl)?;
         let hasher = PasswordHasher::new(self.hasher).await?;
         Ok(Minigram::from_parts(
             store, media, hasher, tokens, self.feed,

@@ -23,6 +23,7 @@ fn issuer(secret: &str) -> TokenIssuer {
         &SecretSlice::from(secret.as_bytes().to_vec()),
         Duration::from_secs(3600),
     )
+    .expect("a valid key")
 }
 
 on_each_backend!(missing_and_malformed_authorization_is_401);

@@ -9,6 +9,13 @@ use std::sync::Arc;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
+    /// The secret cannot be used as an HS256 key (it is empty).
+    #[error("the token signing key is unusable: {source}")]
+    Key {
+        /// The JWT library's error.
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
     /// The claims could not be signed with the configured key.
     #[error("signing the token failed: {source}")]
     Signing {
@@ -19,6 +26,13 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// Wraps a key-construction error of the signing library.
+    pub(crate) fn key(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Key {
+            source: Arc::new(source),
+        }
+    }
+
     /// Wraps a signing library's error.
     pub(crate) fn signing(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Signing {

@@ -71,20 +71,21 @@ impl std::fmt::Debug for TokenIssuer {
 pub(crate) const GENERATED_SECRET_BYTES: usize = 32;
 
 impl TokenIssuer {
-    /// An issuer signing with `secret`.
-    pub fn new(secret: &SecretSlice<u8>, ttl: Duration) -> Self {
+    /// An issuer signing with `secret`. Fails only for an empty secret (the
+    /// builder also refuses secrets under 32 bytes).
+    pub fn new(secret: &SecretSlice<u8>, ttl: Duration) -> Result<Self, TokenError> {
         let bytes = secret.expose_secret();
         // Only HS256 is accepted: this also refuses `alg: none` and any
         // algorithm-confusion attempt.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.leeway = 0;
-        Self {
-            encoding: EncodingKey::from_secret(bytes),
-            decoding: DecodingKey::from_secret(bytes),
+        Ok(Self {
+            encoding: EncodingKey::from_secret(bytes).map_err(TokenError::key)?,
+            decoding: DecodingKey::from_secret(bytes).map_err(TokenError::key)?,
             validation,
             ttl,
-        }
+        })
     }
 
     /// An issuer whose key cannot sign HS256 (an RSA key where an HMAC
@@ -95,7 +96,7 @@ impl TokenIssuer {
         let secret = SecretSlice::from(vec![0u8; GENERATED_SECRET_BYTES]);
         Self {
             encoding: EncodingKey::from_rsa_der(b"not a key"),
-            ..Self::new(&secret, ttl)
+            ..Self::new(&secret, ttl).expect("a 32-byte secret is a valid HS256 key")
         }
     }
 
@@ -210,9 +211,18 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_secret_is_refused_as_a_key() {
+        let err = TokenIssuer::new(&SecretSlice::from(Vec::new()), TTL)
+            .expect_err("an empty secret is no HS256 key");
+        assert!(matches!(err, TokenError::Key { .. }), "{err:?}");
+    }
+
+    /// Also the check that the JWT crate has a crypto backend: without one
+    /// it builds, and fails only here, at run time.
+    #[test]
     fn a_good_key_signs_tokens_it_then_accepts() {
         let secret = SecretSlice::from(TokenIssuer::generate_secret());
-        let issuer = TokenIssuer::new(&secret, TTL);
+        let issuer = TokenIssuer::new(&secret, TTL).expect("a valid key");
         let user = UserId::parse("7").expect("a valid id");
         let (token, issued) = issuer.issue(user).expect("signs");
         assert_eq!(issuer.verify(&token).expect("accepts"), issued);

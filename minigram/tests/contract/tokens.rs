@@ -57,7 +57,8 @@ pub async fn tokens_from_another_secret_are_rejected(h: &Harness) {
     let other = TokenIssuer::new(
         &SecretSlice::from(vec![7u8; 32]),
         std::time::Duration::from_secs(60),
-    );
+    )
+    .unwrap();
     let (token, _) = other.issue(id).unwrap();
     let err = h.app.authenticate(&token).await.unwrap_err();
     assert!(matches!(err, AuthError::InvalidToken { .. }), "{err:?}");
