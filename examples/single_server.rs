@@ -9,62 +9,83 @@
 //! cargo run --example single_server -- --help        # every flag and its MINIGRAM_* variable
 //! ```
 //!
-//! Takes the same flags as `minigram-server`. Ctrl-C (or SIGTERM) drains
-//! in-flight requests and flushes the store before exiting.
+//! Takes the same flags as `minigram-server` except the store's (it
+//! composes the server's flag groups and fixes the store to embedded; for
+//! PostgreSQL, `cargo run -p minigram-server -- --replicas 2`). Ctrl-C (or
+//! SIGTERM) drains in-flight requests and flushes the store before exiting.
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, FromArgMatches as _};
-use minigram_server::{Application, ServerConfig, StoreKind, init_logging, shutdown_signal};
+use clap::{CommandFactory as _, Parser};
+use minigram_server::config::{
+    CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags, RateLimitFlags, StoreFlags,
+    TokenFlags,
+};
+use minigram_server::{Application, ServerConfig, ServerSettings, init_logging, shutdown_signal};
 
-/// minigram-server's PostgreSQL flags, hidden here: stage 1 is embedded only.
-const POSTGRES_FLAGS: [&str; 8] = [
-    "store",
-    "database_url",
-    "replica_urls",
-    "replicas",
-    "pg_pool_size",
-    "read_consistency",
-    "sticky_window_secs",
-    "max_replica_lag_ms",
-];
+/// minigram-server's flag groups except the store's: stage 1 is embedded
+/// only, so the PostgreSQL flags do not exist here.
+///
+/// `about` and `long_about` are explicit because a flattened group's doc
+/// comment would otherwise become the command's about.
+#[derive(Debug, Parser)]
+#[command(
+    name = "single_server",
+    version,
+    about = "minigram stage 1 in one process: embedded store + media under --data-dir, served over HTTP.",
+    long_about = "minigram stage 1 in one process: the embedded store (redb with group commit) and \
+                  local media under --data-dir, served over HTTP. Takes the same flags as \
+                  minigram-server; each can also be set with the environment variable shown."
+)]
+struct SingleServerFlags {
+    #[command(flatten)]
+    http: HttpFlags,
+    #[command(flatten)]
+    data_dir: DataDirFlags,
+    #[command(flatten)]
+    cache: CacheFlags,
+    #[command(flatten)]
+    rate_limits: RateLimitFlags,
+    #[command(flatten)]
+    tokens: TokenFlags,
+    #[command(flatten)]
+    hashing: HashingFlags,
+    #[command(flatten)]
+    logging: LoggingFlags,
+}
+
+impl SingleServerFlags {
+    /// The server configuration: these groups, on the embedded store.
+    fn into_server_config(self) -> ServerConfig {
+        ServerConfig {
+            http: self.http,
+            data_dir: self.data_dir,
+            store: StoreFlags::embedded(),
+            cache: self.cache,
+            rate_limits: self.rate_limits,
+            tokens: self.tokens,
+            hashing: self.hashing,
+            logging: self.logging,
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut command = ServerConfig::command();
-    for flag in POSTGRES_FLAGS {
-        command = command.mut_arg(flag, |arg| arg.hide(true));
-    }
-    let matches = command
-        .name("single_server")
-        .about("minigram stage 1 in one process: embedded store + media under --data-dir, served over HTTP.")
-        .long_about(
-            "minigram stage 1 in one process: the embedded store (redb with group commit) and \
-             local media under --data-dir, served over HTTP. Takes the same flags as \
-             minigram-server; each can also be set with the environment variable shown.",
-        )
-        .get_matches();
-    let config = match ServerConfig::from_arg_matches(&matches) {
-        Ok(config) => config,
-        Err(e) => e.exit(),
+    let settings = match SingleServerFlags::parse().into_server_config().resolve() {
+        Ok(settings) => settings,
+        Err(e) => e.into_clap_error(&mut SingleServerFlags::command()).exit(),
     };
-    if config.store_kind() != StoreKind::Embedded {
-        eprintln!(
-            "single_server: stage 1 runs on the embedded store only; \
-             use `cargo run -p minigram-server -- --replicas 2` for PostgreSQL"
-        );
-        return ExitCode::FAILURE;
-    }
-    init_logging(config.log_format, &config.log);
+    init_logging(settings.logging.format, &settings.logging.filter);
 
-    let app = match Application::build(&config).await {
+    let app = match Application::build(&settings).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("single_server: {e}");
             return ExitCode::FAILURE;
         }
     };
-    print_quick_start(&app.url(), &config);
+    print_quick_start(&app.url(), &settings);
 
     match app.run_until_stopped(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,13 +96,18 @@ async fn main() -> ExitCode {
     }
 }
 
-fn print_quick_start(url: &str, config: &ServerConfig) {
+fn print_quick_start(url: &str, settings: &ServerSettings) {
+    // Always the redb file: the store is fixed to embedded.
+    let database = settings
+        .store
+        .database_path()
+        .unwrap_or(settings.data_dir.as_path());
     println!();
     println!("minigram stage 1 is running at {url}  (Ctrl-C to stop)");
     println!(
         "  store: embedded (redb) at {}, media in {}",
-        config.database_path().display(),
-        config.media_dir().display()
+        database.display(),
+        settings.media_dir.display()
     );
     println!("  status: {url}/health  {url}/api/instance  {url}/metrics");
     println!();

@@ -7,9 +7,8 @@ use minigram_bench::commands::{rate, scenario};
 use minigram_server::{Application, ServerConfig};
 
 async fn start_server(dir: &std::path::Path) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let app = Application::build(&ServerConfig::for_tests(dir))
-        .await
-        .unwrap();
+    let settings = ServerConfig::for_tests(dir).resolve().unwrap();
+    let app = Application::build(&settings).await.unwrap();
     let url = app.url();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {

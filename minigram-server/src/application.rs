@@ -3,19 +3,16 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::serve::ListenerExt as _;
-use minigram::auth::TokenConfig;
 use minigram::media::{LocalMediaStore, MediaError};
 use minigram::{BuildError, Minigram, StoreError};
-use secrecy::SecretSlice;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::ServerConfig;
-use crate::config::Switch;
+use crate::app;
+use crate::config::ServerSettings;
 use crate::rate_limiting::RateLimits;
 use crate::state::{AppState, Extras, StateSettings};
 use crate::store_backend::StoreBackend;
-use crate::{app, instance_id};
 
 /// Extra time, past the request timeout, that in-flight requests get to
 /// finish after shutdown is asked for.
@@ -43,7 +40,10 @@ pub enum StartError {
     /// The library could not be built (weak secret, bad hash parameters...).
     #[error("starting the server failed: {0}")]
     Build(#[from] BuildError),
-    /// The flags contradict each other or need a feature this build lacks.
+    /// The store, cache or rate limits could not be set up as configured
+    /// (e.g. the Redis URL does not parse, or a feature this build lacks).
+    /// Contradictory flags are refused earlier, by
+    /// [`ServerConfig::resolve`](crate::ServerConfig::resolve).
     #[error("starting the server failed: {0}")]
     Config(String),
     /// The local PostgreSQL dev cluster could not be started or stopped.
@@ -74,7 +74,8 @@ pub enum ServeError {
 /// use clap::Parser as _;
 /// use minigram_server::{Application, ServerConfig, shutdown_signal};
 ///
-/// let app = Application::build(&ServerConfig::parse()).await?;
+/// let settings = ServerConfig::parse().resolve()?;
+/// let app = Application::build(&settings).await?;
 /// println!("listening on {}", app.url());
 /// app.run_until_stopped(shutdown_signal()).await?;
 /// # Ok(())
@@ -90,37 +91,41 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the store and media under `config.data_dir`, builds the
+    /// Opens the store and media under `settings.data_dir`, builds the
     /// library, and binds the socket (port 0 picks a free port).
     ///
     /// With `--replicas N` (or `--store postgres` without a URL) this first
     /// starts a PostgreSQL primary and N streaming replicas under
     /// `<data-dir>/postgres`; they stop when the server stops (or, failing
     /// that, when its process ends).
-    pub async fn build(config: &ServerConfig) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(config.socket_addr())
+    pub async fn build(settings: &ServerSettings) -> Result<Self, StartError> {
+        let listen = settings.http.listen;
+        let listener = TcpListener::bind(listen)
             .await
             .map_err(|source| StartError::Io {
-                action: format!("binding {}", config.socket_addr()),
+                action: format!("binding {listen}"),
                 source,
             })?;
         let addr = listener.local_addr().map_err(|source| StartError::Io {
             action: "reading the bound address".into(),
             source,
         })?;
-        tokio::fs::create_dir_all(&config.data_dir)
+        tokio::fs::create_dir_all(&settings.data_dir)
             .await
             .map_err(|source| StartError::Io {
-                action: format!("creating the data directory {}", config.data_dir.display()),
+                action: format!(
+                    "creating the data directory {}",
+                    settings.data_dir.display()
+                ),
                 source,
             })?;
-        let mut backend = StoreBackend::open(config).await?;
-        if let Err(e) = backend.add_cache(config).await {
+        let mut backend = StoreBackend::open(settings).await?;
+        if let Err(e) = backend.add_cache(settings).await {
             let _ = backend.store.close().await;
             let _ = backend.stop_cluster().await;
             return Err(e);
         }
-        let rate_limits = match rate_limits(config, &backend) {
+        let rate_limits = match rate_limits(settings, &backend) {
             Ok(limits) => limits,
             Err(e) => {
                 let _ = backend.store.close().await;
@@ -128,7 +133,7 @@ impl Application {
                 return Err(e);
             }
         };
-        let minigram = match build_minigram(config, &backend).await {
+        let minigram = match build_minigram(settings, &backend).await {
             Ok(minigram) => minigram,
             Err(e) => {
                 let _ = backend.store.close().await;
@@ -136,20 +141,20 @@ impl Application {
                 return Err(e);
             }
         };
-        let settings = StateSettings {
-            instance_id: config.instance_id.clone().unwrap_or_else(instance_id),
-            max_upload_bytes: config.max_upload_bytes,
-            request_timeout: config.request_timeout(),
-            media_dir: Some(config.media_dir()),
+        let state_settings = StateSettings {
+            instance_id: settings.logging.instance_id.clone(),
+            max_upload_bytes: settings.http.max_upload_bytes,
+            request_timeout: settings.http.request_timeout,
+            media_dir: Some(settings.media_dir.clone()),
         };
         let extras = Extras {
-            cache_mode: config.cache_mode(),
+            cache_mode: settings.cache.mode,
             cache: backend.cache.clone(),
             rate_limits,
         };
         let state = AppState::build(
             minigram,
-            settings,
+            state_settings,
             #[cfg(feature = "postgres")]
             backend.router.clone(),
             extras,
@@ -159,7 +164,7 @@ impl Application {
             addr,
             state,
             backend,
-            drain_timeout: config.request_timeout() + DRAIN_GRACE,
+            drain_timeout: settings.http.request_timeout + DRAIN_GRACE,
         })
     }
 
@@ -238,38 +243,45 @@ impl Application {
     }
 }
 
-/// The rate limits `config` asks for: shared through Redis when one is in
+/// The rate limits `settings` ask for: shared through Redis when one is in
 /// use, in this process otherwise.
 fn rate_limits(
-    config: &ServerConfig,
+    settings: &ServerSettings,
     backend: &StoreBackend,
 ) -> Result<Option<std::sync::Arc<RateLimits>>, StartError> {
-    if config.rate_limit == Switch::Off {
+    let Some(limits) = &settings.rate_limits else {
         return Ok(None);
-    }
+    };
     #[cfg(feature = "redis")]
     if let Some(url) = &backend.redis_url {
-        let limiter =
-            minigram::rate_limit::RateLimiter::redis(url, &format!("{}rl:", config.redis_prefix))
-                .map_err(|e| StartError::Config(format!("invalid Redis URL {url:?}: {e}")))?;
+        use secrecy::ExposeSecret as _;
+
+        let prefix = format!("{}rl:", settings.cache.redis_prefix);
+        let limiter = minigram::rate_limit::RateLimiter::redis(url.expose_secret(), &prefix)
+            .map_err(|e| {
+                StartError::Config(format!(
+                    "invalid Redis URL {}: {e}",
+                    crate::config::redacted_url(url.expose_secret())
+                ))
+            })?;
         return Ok(Some(std::sync::Arc::new(RateLimits::new(
-            config, limiter, "redis",
+            limits, limiter, "redis",
         ))));
     }
     let _ = backend;
     Ok(Some(std::sync::Arc::new(RateLimits::new(
-        config,
+        limits,
         minigram::rate_limit::RateLimiter::in_process(),
         "in_process",
     ))))
 }
 
 async fn build_minigram(
-    config: &ServerConfig,
+    settings: &ServerSettings,
     backend: &StoreBackend,
 ) -> Result<Minigram, StartError> {
-    let media_dir = config.media_dir();
-    let max_upload = config.max_upload_bytes;
+    let media_dir = settings.media_dir.clone();
+    let max_upload = settings.http.max_upload_bytes;
     let media = tokio::task::spawn_blocking(move || LocalMediaStore::open(media_dir))
         .await
         .map_err(|e| StartError::Io {
@@ -277,18 +289,11 @@ async fn build_minigram(
             source: std::io::Error::other(e),
         })??
         .with_max_bytes(max_upload);
-    let tokens = TokenConfig {
-        secret: config
-            .token_secret
-            .as_ref()
-            .map(|s| SecretSlice::from(s.as_bytes().to_vec())),
-        ttl: Duration::from_secs(config.token_ttl_secs.max(1)),
-    };
     let built = Minigram::builder()
         .shared_store(backend.store.clone())
         .media(media)
-        .hasher(config.hasher())
-        .tokens(tokens)
+        .hasher(settings.hasher)
+        .tokens(settings.tokens.token_config())
         .build()
         .await;
     Ok(built?)

@@ -9,8 +9,11 @@
 //! - [`Application::build`] opens the store, binds (port 0 in tests) and
 //!   [`Application::run_until_stopped`] serves until a shutdown future
 //!   resolves, drains in-flight requests and closes the store.
-//! - [`ServerConfig`] is the clap configuration shared by the binary and
-//!   `examples/single_server.rs`.
+//! - [`ServerConfig`] is the clap command line, one flag group per concern
+//!   ([`config`]); the binary and `examples/single_server.rs` share the
+//!   groups. [`ServerConfig::resolve`] turns the flags, once, into the
+//!   validated [`ServerSettings`] that [`Application::build`] takes, or a
+//!   [`ConfigError`] naming the flags to change.
 //!
 //! Stores: the embedded store by default; `--store postgres --database-url
 //! URL [--replica-url URL]...` for PostgreSQL (a replica router when there
@@ -37,7 +40,7 @@
 mod api_error;
 mod application;
 mod body;
-mod config;
+pub mod config;
 mod error_bodies;
 mod error_code;
 mod extract;
@@ -52,8 +55,8 @@ mod store_backend;
 pub use api_error::{ApiError, ErrorBody};
 pub use application::{Application, ServeError, StartError};
 pub use config::{
-    CacheMode, DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg, ServerConfig,
-    StoreKind, Switch,
+    CacheMode, ConfigError, DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg,
+    ServerConfig, ServerSettings, StoreKind, Switch,
 };
 pub use error_code::ErrorCode;
 pub use observability::{HttpMetrics, MetricsSnapshot, RouteSnapshot, init_logging};

@@ -1,16 +1,23 @@
-//! `minigram-server`: parses flags, sets up logging, serves until SIGINT or
-//! SIGTERM, then drains and closes the store.
+//! `minigram-server`: parses flags, resolves them into settings, sets up
+//! logging, serves until SIGINT or SIGTERM, then drains and closes the
+//! store.
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, Parser as _};
 use minigram_server::{Application, ServerConfig, init_logging, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = ServerConfig::parse();
-    init_logging(config.log_format, &config.log);
-    let app = match Application::build(&config).await {
+    // Contradictory flags are reported like the parser's own errors
+    // (usage line, exit status 2), before anything starts.
+    let settings = match config.resolve() {
+        Ok(settings) => settings,
+        Err(e) => e.into_clap_error(&mut ServerConfig::command()).exit(),
+    };
+    init_logging(settings.logging.format, &settings.logging.filter);
+    let app = match Application::build(&settings).await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
@@ -18,7 +25,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(
-        data_dir = %config.data_dir.display(),
+        data_dir = %settings.data_dir.display(),
         "minigram-server listening on {}",
         app.url()
     );

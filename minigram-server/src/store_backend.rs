@@ -3,7 +3,7 @@
 //! local PostgreSQL dev cluster started under `<data-dir>/postgres`.
 
 use std::sync::Arc;
-#[cfg(feature = "postgres")]
+#[cfg(feature = "devcluster")]
 use std::time::Duration;
 
 use minigram::cache::{CacheConfig, CachedStore};
@@ -15,11 +15,14 @@ use minigram::store::{
 };
 #[cfg(feature = "devcluster")]
 use minigram_devcluster::DevCluster;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::application::StartError;
+use crate::config::{
+    CacheMode, PostgresSettings, ServerSettings, StoreKind, StoreSettings, redacted_url,
+};
 #[cfg(feature = "postgres")]
-use crate::config::ReadConsistencyArg;
-use crate::config::{CacheMode, PostgresSource, ServerConfig};
+use crate::config::{PostgresSource, ReadConsistencyArg};
 
 /// The database the server uses on a dev cluster it starts.
 #[cfg(feature = "devcluster")]
@@ -43,22 +46,21 @@ pub(crate) struct StoreBackend {
     /// The cache in front of the store (`store` is then this cache).
     pub cache: Option<Arc<CachedStore>>,
     /// The Redis in use (`--redis-url`, or the one this server started).
-    pub redis_url: Option<String>,
+    pub redis_url: Option<SecretString>,
     /// The local Redis this server started; stopped at shutdown.
     #[cfg(feature = "devcluster")]
     pub redis_server: Option<minigram_devcluster::RedisServer>,
 }
 
 impl StoreBackend {
-    /// Opens the store `config` describes.
-    pub(crate) async fn open(config: &ServerConfig) -> Result<Self, StartError> {
-        match config.postgres_source().map_err(StartError::Config)? {
-            None => {
-                let store =
-                    EmbeddedStore::open(config.database_path(), EmbeddedConfig::default()).await?;
+    /// Opens the store `settings` describe.
+    pub(crate) async fn open(settings: &ServerSettings) -> Result<Self, StartError> {
+        match &settings.store {
+            StoreSettings::Embedded { database_path } => {
+                let store = EmbeddedStore::open(database_path, EmbeddedConfig::default()).await?;
                 Ok(Self::plain(Arc::new(store)))
             }
-            Some(source) => open_postgres(config, source).await,
+            StoreSettings::Postgres(postgres) => open_postgres(postgres).await,
         }
     }
 
@@ -76,19 +78,23 @@ impl StoreBackend {
         }
     }
 
-    /// Puts the cache `config` asks for in front of the store, starting a
+    /// Puts the cache `settings` ask for in front of the store, starting a
     /// local Redis for `--cache redis|tiered` without `--redis-url`.
-    pub(crate) async fn add_cache(&mut self, config: &ServerConfig) -> Result<(), StartError> {
-        let mode = config.cache_mode();
-        self.redis_url = config.redis_url.clone();
+    pub(crate) async fn add_cache(&mut self, settings: &ServerSettings) -> Result<(), StartError> {
+        let mode = settings.cache.mode;
+        self.redis_url = settings.cache.redis_url.clone();
         if mode.uses_redis() && self.redis_url.is_none() {
-            self.redis_url = Some(self.start_redis().await?);
+            self.redis_url = Some(SecretString::from(self.start_redis().await?));
         }
-        let url = self.redis_url.clone().unwrap_or_default();
+        let url = self
+            .redis_url
+            .as_ref()
+            .map(|url| url.expose_secret().to_owned())
+            .unwrap_or_default();
         #[cfg(feature = "redis")]
         let prefixed = |mut c: CacheConfig| {
             if let Some(redis) = c.redis.as_mut() {
-                redis.key_prefix = config.redis_prefix.clone();
+                redis.key_prefix = settings.cache.redis_prefix.clone();
             }
             c
         };
@@ -107,7 +113,7 @@ impl StoreBackend {
                 ));
             }
         };
-        if mode == CacheMode::Memory && config.store_kind() == crate::config::StoreKind::Postgres {
+        if mode == CacheMode::Memory && settings.store.kind() == StoreKind::Postgres {
             tracing::warn!(
                 "--cache memory on PostgreSQL: other instances sharing the database see this \
                  instance's writes only within the in-process TTL (10 s); use --cache tiered"
@@ -119,7 +125,10 @@ impl StoreBackend {
         let cached = Arc::new(cached);
         tracing::info!(
             cache = mode.as_str(),
-            redis = self.redis_url.as_deref().unwrap_or("-"),
+            redis = self
+                .redis_url
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |url| redacted_url(url.expose_secret())),
             "cache in front of the store"
         );
         self.store = cached.clone();
@@ -172,10 +181,7 @@ impl std::fmt::Debug for StoreBackend {
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn open_postgres(
-    _config: &ServerConfig,
-    _source: PostgresSource,
-) -> Result<StoreBackend, StartError> {
+async fn open_postgres(_settings: &PostgresSettings) -> Result<StoreBackend, StartError> {
     Err(StartError::Config(
         "this minigram-server was built without the `postgres` feature; \
          rebuild with `--features postgres,devcluster` (they are on by default)"
@@ -184,11 +190,8 @@ async fn open_postgres(
 }
 
 #[cfg(feature = "postgres")]
-async fn open_postgres(
-    config: &ServerConfig,
-    source: PostgresSource,
-) -> Result<StoreBackend, StartError> {
-    match source {
+async fn open_postgres(settings: &PostgresSettings) -> Result<StoreBackend, StartError> {
+    match &settings.source {
         PostgresSource::External {
             primary_url,
             replica_urls,
@@ -197,17 +200,21 @@ async fn open_postgres(
                 replicas = replica_urls.len(),
                 "connecting to PostgreSQL (--database-url)"
             );
-            connect(config, &primary_url, &replica_urls).await
+            let replica_urls: Vec<String> = replica_urls
+                .iter()
+                .map(|url| url.expose_secret().to_owned())
+                .collect();
+            connect(settings, primary_url.expose_secret(), &replica_urls).await
         }
         PostgresSource::DevCluster { dir, replicas } => {
-            start_dev_cluster(config, dir, replicas).await
+            start_dev_cluster(settings, dir.clone(), *replicas).await
         }
     }
 }
 
 #[cfg(all(feature = "postgres", not(feature = "devcluster")))]
 async fn start_dev_cluster(
-    _config: &ServerConfig,
+    _settings: &PostgresSettings,
     _dir: std::path::PathBuf,
     _replicas: usize,
 ) -> Result<StoreBackend, StartError> {
@@ -220,7 +227,7 @@ async fn start_dev_cluster(
 
 #[cfg(feature = "devcluster")]
 async fn start_dev_cluster(
-    config: &ServerConfig,
+    settings: &PostgresSettings,
     dir: std::path::PathBuf,
     replicas: usize,
 ) -> Result<StoreBackend, StartError> {
@@ -255,7 +262,7 @@ async fn start_dev_cluster(
             .map(|(i, url)| format!(", replica {i} {url}"))
             .collect::<String>()
     );
-    match connect(config, &primary_url, &replica_urls).await {
+    match connect(settings, &primary_url, &replica_urls).await {
         Ok(mut backend) => {
             backend.cluster = Some(cluster);
             Ok(backend)
@@ -271,12 +278,12 @@ async fn start_dev_cluster(
 /// are replicas.
 #[cfg(feature = "postgres")]
 async fn connect(
-    config: &ServerConfig,
+    settings: &PostgresSettings,
     primary_url: &str,
     replica_urls: &[String],
 ) -> Result<StoreBackend, StartError> {
     let pool = PostgresConfig {
-        pool_size: config.pg_pool_size.max(1),
+        pool_size: settings.pool_size,
         application_name: "minigram-server".into(),
         ..PostgresConfig::default()
     };
@@ -289,12 +296,12 @@ async fn connect(
         replica_urls,
         RouterConfig {
             pool,
-            consistency: match config.read_consistency {
+            consistency: match settings.read_consistency {
                 ReadConsistencyArg::ReadYourWrites => ReadConsistency::ReadYourWrites,
                 ReadConsistencyArg::AllWrites => ReadConsistency::AllWritesThroughThisRouter,
             },
-            sticky_window: Duration::from_secs(config.sticky_window_secs),
-            max_lag: Duration::from_millis(config.max_replica_lag_ms.max(1)),
+            sticky_window: settings.sticky_window,
+            max_lag: settings.max_replica_lag,
             ..RouterConfig::default()
         },
     )

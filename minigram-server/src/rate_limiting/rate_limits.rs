@@ -10,7 +10,7 @@ use minigram::rate_limit::{Quota, RateLimiter, RetryAfter};
 use super::client_ip::ClientIp;
 use super::limit_headers::LimitState;
 use crate::ApiError;
-use crate::config::ServerConfig;
+use crate::config::RateLimitSettings;
 
 /// The server's rate limits (`--rate-limit on`, the default).
 ///
@@ -36,20 +36,21 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// The limits `config` asks for over `limiter` (`backend` names it:
+    /// The limits `settings` describe over `limiter` (`backend` names it:
     /// `redis` or `in_process`).
-    pub(crate) fn new(config: &ServerConfig, limiter: RateLimiter, backend: &'static str) -> Self {
-        let quota = |per_minute: u32, burst: u32| {
-            Quota::per_minute(per_minute.max(1)).with_burst(burst.max(1))
-        };
+    pub(crate) fn new(
+        settings: &RateLimitSettings,
+        limiter: RateLimiter,
+        backend: &'static str,
+    ) -> Self {
         Self {
             limiter,
             backend,
-            auth_ip: quota(config.auth_ip_per_minute, config.auth_ip_burst),
-            auth_user: quota(config.auth_user_per_minute, config.auth_user_burst),
-            write: quota(config.write_per_minute, config.write_burst),
-            include_loopback: config.rate_limit_loopback,
-            client_ip: ClientIp::new(config.trusted_proxies.clone()),
+            auth_ip: settings.auth_ip,
+            auth_user: settings.auth_user,
+            write: settings.write,
+            include_loopback: settings.include_loopback,
+            client_ip: ClientIp::new(settings.trusted_proxies.clone()),
             admitted: AtomicU64::new(0),
             limited: AtomicU64::new(0),
         }

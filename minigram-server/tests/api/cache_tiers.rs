@@ -29,17 +29,17 @@ async fn two_tiered_instances() -> (TestApp, TestApp) {
     let redis = redis_shared::shared().await;
     let prefix = redis_shared::fresh_prefix();
     let a = spawn_with(Backend::Postgres, |c| {
-        c.replica_urls.clear();
-        c.cache = Some(CacheMode::Tiered);
-        c.redis_url = Some(redis.url());
-        c.redis_prefix = prefix.clone();
-        c.instance_id = Some("a".into());
+        c.store.replica_urls.clear();
+        c.cache.mode = Some(CacheMode::Tiered);
+        c.cache.redis_url = Some(redis.url().into());
+        c.cache.redis_prefix = prefix.clone();
+        c.logging.instance_id = Some("a".into());
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = a.config.clone();
-    config.data_dir = dir.path().to_path_buf();
-    config.instance_id = Some("b".into());
+    config.data_dir.path = dir.path().to_path_buf();
+    config.logging.instance_id = Some("b".into());
     let b = start(dir, config).await;
     (a, b)
 }
@@ -154,8 +154,8 @@ async fn killing_redis_under_load_fails_no_request_and_health_recovers() {
     let redis = redis_shared::own().await;
     let app = Arc::new(
         spawn_with(Backend::Embedded, |c| {
-            c.cache = Some(CacheMode::Tiered);
-            c.redis_url = Some(redis.url());
+            c.cache.mode = Some(CacheMode::Tiered);
+            c.cache.redis_url = Some(redis.url().into());
         })
         .await,
     );

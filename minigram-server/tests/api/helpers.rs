@@ -118,24 +118,29 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::for_tests(dir.path());
-    config.token_secret = Some(TEST_SECRET.into());
+    config.tokens.secret = Some(TEST_SECRET.into());
     match backend {
         Backend::Embedded => {}
         #[cfg(feature = "devcluster")]
         Backend::Postgres | Backend::PostgresTiered => {
             let cluster = crate::pg_cluster::shared().await;
             let database = cluster.fresh_database().await.unwrap();
-            config.store = Some(StoreKind::Postgres);
-            config.database_url = Some(cluster.cluster().primary_url(&database));
-            config.replica_urls = cluster.cluster().replica_urls(&database);
+            config.store.kind = Some(StoreKind::Postgres);
+            config.store.database_url = Some(cluster.cluster().primary_url(&database).into());
+            config.store.replica_urls = cluster
+                .cluster()
+                .replica_urls(&database)
+                .into_iter()
+                .map(Into::into)
+                .collect();
             // These tests read other users' writes right after they are
             // acknowledged (a like count, a followed user's photo), which
             // read-your-writes alone does not promise.
-            config.read_consistency = ReadConsistencyArg::AllWrites;
+            config.store.read_consistency = ReadConsistencyArg::AllWrites;
             if backend == Backend::PostgresTiered {
-                config.cache = Some(CacheMode::Tiered);
-                config.redis_url = Some(crate::redis_shared::shared().await.url());
-                config.redis_prefix = crate::redis_shared::fresh_prefix();
+                config.cache.mode = Some(CacheMode::Tiered);
+                config.cache.redis_url = Some(crate::redis_shared::shared().await.url().into());
+                config.cache.redis_prefix = crate::redis_shared::fresh_prefix();
             }
         }
     }
@@ -145,7 +150,8 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServerConf
 
 /// Starts a server on `dir` with `config` (a restart when `dir` has data).
 pub async fn start(dir: TempDir, config: ServerConfig) -> TestApp {
-    let app = Application::build(&config).await.unwrap();
+    let settings = config.resolve().unwrap();
+    let app = Application::build(&settings).await.unwrap();
     let url = app.url();
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();

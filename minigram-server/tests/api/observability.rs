@@ -49,7 +49,7 @@ async fn instance_names_itself_its_store_cache_feed_and_hash_parameters(backend:
     assert_eq!(body["password_hash"]["algorithm"], "argon2id");
     assert_eq!(
         body["password_hash"]["memory_kib"],
-        app.config.hash_memory_kib
+        app.config.hashing.memory_kib
     );
 }
 

@@ -183,7 +183,7 @@ fn png_of_len(len: usize) -> Vec<u8> {
 
 on_each_backend!(upload_at_the_limit_is_accepted_and_one_byte_more_is_413);
 async fn upload_at_the_limit_is_accepted_and_one_byte_more_is_413(backend: Backend) {
-    let app = spawn_with(backend, |c| c.max_upload_bytes = LIMIT).await;
+    let app = spawn_with(backend, |c| c.http.max_upload_bytes = LIMIT).await;
     let user = app.register("grace").await;
     let at_limit = app
         .upload_to("/api/photos", &user.token, png_of_len(LIMIT), "")
@@ -240,7 +240,7 @@ async fn answer_to_unfinished_upload(
 
 on_each_backend!(oversized_streamed_upload_is_413_before_the_body_ends);
 async fn oversized_streamed_upload_is_413_before_the_body_ends(backend: Backend) {
-    let app = spawn_with(backend, |c| c.max_upload_bytes = LIMIT).await;
+    let app = spawn_with(backend, |c| c.http.max_upload_bytes = LIMIT).await;
     let user = app.register("grace").await;
     let addr = app.url.trim_start_matches("http://").to_owned();
 

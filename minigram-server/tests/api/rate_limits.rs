@@ -19,11 +19,11 @@ const PER_MINUTE: u32 = 60;
 const BURST: u32 = 5;
 
 fn small_login_quota(c: &mut ServerConfig) {
-    c.rate_limit_loopback = true;
-    c.auth_user_per_minute = PER_MINUTE;
-    c.auth_user_burst = BURST;
-    c.auth_ip_per_minute = 100_000;
-    c.auth_ip_burst = 100_000;
+    c.rate_limits.include_loopback = true;
+    c.rate_limits.auth_user_per_minute = PER_MINUTE;
+    c.rate_limits.auth_user_burst = BURST;
+    c.rate_limits.auth_ip_per_minute = 100_000;
+    c.rate_limits.auth_ip_burst = 100_000;
 }
 
 async fn login(app: &TestApp, username: &str) -> Response {
@@ -117,8 +117,8 @@ async fn the_limit_holds_across_two_instances_sharing_redis() {
     let prefix = crate::redis_shared::fresh_prefix();
     let configure = |c: &mut ServerConfig| {
         small_login_quota(c);
-        c.redis_url = Some(redis.url());
-        c.redis_prefix = prefix.clone();
+        c.cache.redis_url = Some(redis.url().into());
+        c.cache.redis_prefix = prefix.clone();
     };
     let a = spawn_with(Backend::Embedded, configure).await;
     let b = spawn_with(Backend::Embedded, configure).await;
@@ -158,7 +158,7 @@ async fn the_limit_holds_across_two_instances_sharing_redis() {
 async fn rate_limit_off_limits_nothing() {
     let app = spawn_with(Backend::Embedded, |c| {
         small_login_quota(c);
-        c.rate_limit = Switch::Off;
+        c.rate_limits.enabled = Switch::Off;
     })
     .await;
     let (admitted, _) = burst_unchecked(&app, 10 * BURST as usize).await;
@@ -179,7 +179,7 @@ async fn rate_limit_off_limits_nothing() {
 async fn loopback_clients_are_exempt_by_default() {
     let app = spawn_with(Backend::Embedded, |c| {
         small_login_quota(c);
-        c.rate_limit_loopback = false;
+        c.rate_limits.include_loopback = false;
     })
     .await;
     let (admitted, _) = burst_unchecked(&app, 10 * BURST as usize).await;
@@ -216,9 +216,9 @@ async fn logins_from(app: &TestApp, forwarded: impl Fn(usize) -> String) -> usiz
 }
 
 fn small_ip_quota(c: &mut ServerConfig) {
-    c.rate_limit_loopback = true;
-    c.auth_ip_per_minute = 1;
-    c.auth_ip_burst = 3;
+    c.rate_limits.include_loopback = true;
+    c.rate_limits.auth_ip_per_minute = 1;
+    c.rate_limits.auth_ip_burst = 3;
 }
 
 #[tokio::test]
@@ -230,7 +230,7 @@ async fn forwarded_for_is_ignored_unless_the_proxy_is_trusted() {
     // Trusted proxy: the forwarded address is the client.
     let app = spawn_with(Backend::Embedded, |c| {
         small_ip_quota(c);
-        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.rate_limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     })
     .await;
     assert_eq!(logins_from(&app, |i| format!("198.51.100.{i}")).await, 0);
@@ -246,9 +246,9 @@ async fn forwarded_for_is_ignored_unless_the_proxy_is_trusted() {
 #[tokio::test]
 async fn writes_are_limited_per_user() {
     let app = spawn_with(Backend::Embedded, |c| {
-        c.rate_limit_loopback = true;
-        c.write_per_minute = 1;
-        c.write_burst = 3;
+        c.rate_limits.include_loopback = true;
+        c.rate_limits.write_per_minute = 1;
+        c.rate_limits.write_burst = 3;
     })
     .await;
     let ann = app.register("ann").await;

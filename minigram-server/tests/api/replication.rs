@@ -6,6 +6,7 @@
 
 use minigram_server::ReadConsistencyArg;
 use reqwest::StatusCode;
+use secrecy::ExposeSecret as _;
 use serde_json::Value;
 
 use crate::helpers::{Backend, png, spawn_app, spawn_with};
@@ -30,9 +31,9 @@ async fn health_lists_the_primary_and_each_replica_with_its_lag() {
     assert_eq!(store["healthy_replicas"], 2, "{store}");
     let replicas = store["replicas"].as_array().unwrap();
     assert_eq!(replicas.len(), 2);
-    for (replica, url) in replicas.iter().zip(&app.config.replica_urls) {
+    for (replica, url) in replicas.iter().zip(&app.config.store.replica_urls) {
         assert_eq!(replica["state"], "healthy", "{replica}");
-        assert_eq!(&replica["url"], url);
+        assert_eq!(replica["url"], url.expose_secret());
         assert!(replica["lag_bytes"].is_u64(), "{replica}");
         assert!(replica["lag_ms"].is_u64(), "{replica}");
         assert!(replica["reads"].is_u64(), "{replica}");
@@ -42,9 +43,9 @@ async fn health_lists_the_primary_and_each_replica_with_its_lag() {
 #[tokio::test]
 async fn instance_shows_postgres_its_replicas_and_the_staleness_bound() {
     let app = spawn_with(Backend::Postgres, |c| {
-        c.read_consistency = ReadConsistencyArg::ReadYourWrites;
-        c.max_replica_lag_ms = 2_500;
-        c.sticky_window_secs = 12;
+        c.store.read_consistency = ReadConsistencyArg::ReadYourWrites;
+        c.store.max_replica_lag_ms = 2_500;
+        c.store.sticky_window_secs = 12;
     })
     .await;
     let (_, body) = json(
@@ -79,7 +80,7 @@ async fn instance_shows_postgres_its_replicas_and_the_staleness_bound() {
 #[tokio::test]
 async fn a_down_replica_degrades_health_and_requests_still_succeed() {
     let app = spawn_with(Backend::Postgres, |c| {
-        c.replica_urls[1] = DOWN_REPLICA.into();
+        c.store.replica_urls[1] = DOWN_REPLICA.into();
     })
     .await;
     let (status, body) = json(app.client.get(app.at("/health")).send().await.unwrap()).await;
@@ -113,7 +114,7 @@ async fn a_down_replica_degrades_health_and_requests_still_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_reads_their_own_writes_at_once_under_read_your_writes() {
     let app = spawn_with(Backend::Postgres, |c| {
-        c.read_consistency = ReadConsistencyArg::ReadYourWrites;
+        c.store.read_consistency = ReadConsistencyArg::ReadYourWrites;
     })
     .await;
     let ann = app.register("ann").await;
