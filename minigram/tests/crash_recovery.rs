@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use minigram::store::{EmbeddedConfig, EmbeddedStore, Store};
 use minigram::{PhotoId, UserId, Username};
-use rand::Rng;
+use rand::RngExt as _;
 
 const CHILD_ENV: &str = "MINIGRAM_CRASH_CHILD_DB";
 const KILLS: usize = 25;
@@ -36,7 +36,7 @@ fn acknowledged_writes_survive_sigkill() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("crash.redb");
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     let mut acked_users: Vec<String> = Vec::new();
     let mut acked_likes: Vec<u64> = Vec::new();
     for round in 0..KILLS {
@@ -75,7 +75,7 @@ fn acknowledged_writes_survive_sigkill() {
         ready_rx
             .recv_timeout(Duration::from_secs(30))
             .expect("the crash child did not start writing within 30 s");
-        std::thread::sleep(Duration::from_millis(rng.gen_range(20..250)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(20..250)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         // Every line the child printed was printed after its write was

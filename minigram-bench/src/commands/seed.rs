@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use rand::SeedableRng as _;
-use rand::distributions::{Distribution as _, WeightedIndex};
+use rand::distr::Distribution as _;
+use rand::distr::weighted::WeightedIndex;
 use rand::rngs::StdRng;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -31,7 +32,7 @@ pub fn follow_graph(users: usize, max_follows: usize, seed: u64) -> Vec<BTreeSet
     };
     let most = max_follows.min(users - 1);
     for (user, follows) in graph.iter_mut().enumerate() {
-        let wanted = rand::Rng::gen_range(&mut rng, 1..=most);
+        let wanted = rand::RngExt::random_range(&mut rng, 1..=most);
         // Bounded attempts: popular targets repeat often.
         for _ in 0..wanted * 20 {
             if follows.len() == wanted {

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 
-use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use super::HashingError;
@@ -37,29 +37,26 @@ fn compute(
         if area.len() < blocks {
             area.resize(blocks, Block::default());
         }
-        Output::init_with(output_len, |out| {
-            argon2
-                .hash_password_into_with_memory(password, salt, out, &mut area[..blocks])
-                .map_err(|_| argon2::password_hash::Error::Crypto)
-        })
-        .map_err(failed)
+        let mut out = vec![0u8; output_len];
+        argon2
+            .hash_password_into_with_memory(password, salt, &mut out, &mut area[..blocks])
+            .map_err(failed)?;
+        Output::new(&out).map_err(failed)
     })
 }
 
 /// Hashes `password` with argon2id `params` and a fresh random salt into a
 /// PHC string (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`).
 pub(super) fn hash(params: &Params, password: &[u8]) -> Result<String, HashingError> {
-    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    let mut salt_bytes = [0u8; 64];
-    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes).map_err(failed)?;
+    let salt = Salt::generate();
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
-    let output = compute(&argon2, params, password, salt_bytes, output_len)?;
+    let output = compute(&argon2, params, password, &salt, output_len)?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(params).map_err(failed)?,
-        salt: Some(salt.as_salt()),
+        salt: Some(salt),
         hash: Some(output),
     };
     Ok(phc.to_string())
@@ -71,7 +68,7 @@ pub(super) fn hash(params: &Params, password: &[u8]) -> Result<String, HashingEr
 pub(super) fn verify(phc: &str, password: &[u8]) -> Result<bool, HashingError> {
     let parsed = PasswordHash::new(phc)
         .map_err(|e| failed(format!("stored hash is not a PHC string: {e}")))?;
-    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(failed)?;
+    let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).map_err(failed)?;
     let version = parsed
         .version
         .map(Version::try_from)
@@ -82,10 +79,8 @@ pub(super) fn verify(phc: &str, password: &[u8]) -> Result<bool, HashingError> {
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
         return Err(failed("stored hash has no salt or no hash"));
     };
-    let mut salt_bytes = [0u8; 64];
-    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(failed)?;
     let argon2 = Argon2::new(algorithm, version, params.clone());
-    let computed = compute(&argon2, &params, password, salt_bytes, expected.len())?;
+    let computed = compute(&argon2, &params, password, &salt, expected.len())?;
     Ok(computed == expected)
 }
 
@@ -106,28 +101,37 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{phc}");
         assert!(verify(&phc, b"correct horse").unwrap());
         assert!(!verify(&phc, b"wrong horse").unwrap());
-        let parsed = PasswordHash::new(&phc).unwrap();
         assert!(
             Argon2::default()
-                .verify_password(b"correct horse", &parsed)
+                .verify_password(b"correct horse", phc.as_str())
                 .is_ok()
         );
     }
 
     #[test]
     fn hashes_from_the_argon2_crate_verify_here_whatever_their_parameters() {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let salt = Salt::generate();
         let other = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
             Params::new(128, 2, 2, None).unwrap(),
         );
         let phc = other
-            .hash_password(b"pw12345678", &salt)
+            .hash_password_with_salt(b"pw12345678", &salt)
             .unwrap()
             .to_string();
         assert!(verify(&phc, b"pw12345678").unwrap());
         assert!(!verify(&phc, b"pw12345679").unwrap());
         assert!(verify("not a phc string", b"x").is_err());
+    }
+
+    /// Stored hashes outlive library versions: a PHC string from the
+    /// reference C implementation (argon2-cffi), the standard format that
+    /// earlier minigram versions (argon2 0.5) wrote too, must verify.
+    #[test]
+    fn hashes_from_the_reference_implementation_verify() {
+        let phc = "$argon2id$v=19$m=64,t=1,p=1$PuctOGvZiGbdQ6zrhtJTUw$bDScIBIInJCajZEcOBylv5woC4WO0x7rxKVIpqc/Md8";
+        assert!(verify(phc, b"pw12345678").unwrap());
+        assert!(!verify(phc, b"pw12345679").unwrap());
     }
 }

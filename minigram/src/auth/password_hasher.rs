@@ -3,8 +3,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use argon2::Params;
-use argon2::password_hash::SaltString;
-use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::phc::SaltString;
 use tokio::sync::Semaphore;
 
 use super::hash_memory;
@@ -129,8 +128,8 @@ impl PasswordHasher {
         };
         let dummy_hash = hasher
             .run(|params| {
-                let random = SaltString::generate(&mut OsRng);
-                hash_memory::hash(params, random.as_str().as_bytes())
+                let random = SaltString::generate();
+                hash_memory::hash(params, random.as_ref().as_bytes())
             })
             .await?;
         let _ = hasher.inner.dummy_hash.set(dummy_hash);

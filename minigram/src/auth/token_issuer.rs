@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand::RngCore as _;
+use rand::TryRng as _;
 use secrecy::{ExposeSecret, SecretSlice};
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +103,12 @@ impl TokenIssuer {
     /// A fresh random secret.
     pub(crate) fn generate_secret() -> Vec<u8> {
         let mut secret = vec![0u8; GENERATED_SECRET_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
+        // The operating system's source, straight: this key signs every
+        // token for as long as the store keeps it. Failing is fatal here
+        // as it was with any OS RNG: there is no secure fallback.
+        rand::rngs::SysRng
+            .try_fill_bytes(&mut secret)
+            .expect("the operating system's random source failed");
         secret
     }
 
@@ -125,7 +130,8 @@ impl TokenIssuer {
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
         let expires_at = now + ttl;
         let mut jti = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut jti);
+        // The thread's CSPRNG (ChaCha12 seeded from the OS): unique ids.
+        rand::fill(&mut jti);
         let claims = Claims {
             sub: user.to_string(),
             exp: expires_at.timestamp(),

@@ -120,10 +120,9 @@ impl CacheConfig {
 
 /// A lifetime shortened by up to `jitter` of itself, at random.
 pub(crate) fn jittered(ttl: Duration, jitter: f64) -> Duration {
-    use rand::Rng;
     let jitter = jitter.clamp(0.0, 0.9);
     if jitter == 0.0 {
         return ttl;
     }
-    ttl.mul_f64(1.0 - rand::thread_rng().gen_range(0.0..jitter))
+    ttl.mul_f64(1.0 - rand::random_range(0.0..jitter))
 }
