@@ -72,7 +72,7 @@ pub struct Credentials {
 }
 
 /// The storage contract every store keeps. The shared contract test suite
-/// (`tests/contract`) checks each rule against every implementation.
+/// (`tests/integration/contract`) checks each rule against every implementation.
 ///
 /// General rules:
 /// - **Durability and visibility**: when a write method returns `Ok`, the

@@ -8,9 +8,7 @@
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/fixtures.rs"]
-mod fixtures;
-use fixtures::{photo, user};
+use crate::common::fixtures::{photo, user};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

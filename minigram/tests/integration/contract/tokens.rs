@@ -4,7 +4,7 @@ use minigram::AuthError;
 use minigram::auth::TokenIssuer;
 use secrecy::SecretSlice;
 
-use crate::harness::Harness;
+use crate::contract::harness::Harness;
 
 pub async fn logout_revokes_the_token_and_is_idempotent(h: &Harness) {
     let session = h.register("ada").await;

@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use minigram::{PageLimit, PageRequest, PhotoId, ReadError, UserId};
 
-use crate::harness::Harness;
+use crate::contract::harness::Harness;
 
 fn ids(page: &minigram::FeedPage) -> Vec<u64> {
     page.items.iter().map(|v| v.photo.id.get()).collect()

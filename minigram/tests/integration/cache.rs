@@ -21,12 +21,8 @@ use minigram::{
 };
 use minigram_devcluster::RedisServer;
 
-#[path = "common/fixtures.rs"]
-mod fixtures;
-use fixtures::{photo as post, user};
-
-#[path = "common/redis.rs"]
-mod redis;
+use crate::common::fixtures::{photo as post, user};
+use crate::common::redis;
 
 /// A store that counts the reads reaching it.
 #[derive(Debug)]

@@ -1,6 +1,6 @@
 use minigram::{LikeError, PhotoId};
 
-use crate::harness::Harness;
+use crate::contract::harness::Harness;
 
 pub async fn like_is_idempotent_and_counts_distinct_likers(h: &Harness) {
     let ada = h.user("ada").await;

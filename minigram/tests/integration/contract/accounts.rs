@@ -1,6 +1,6 @@
 use minigram::{Email, LoginError, Password, RegisterError, Username};
 
-use crate::harness::Harness;
+use crate::contract::harness::Harness;
 
 pub async fn register_returns_a_session_whose_token_authenticates(h: &Harness) {
     let session = h.register("ada").await;

@@ -1,6 +1,6 @@
 use minigram::{FollowError, UserId};
 
-use crate::harness::Harness;
+use crate::contract::harness::Harness;
 
 pub async fn follow_is_idempotent_and_counted(h: &Harness) {
     let ada = h.user("ada").await;

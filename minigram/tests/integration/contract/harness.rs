@@ -6,13 +6,9 @@ use minigram::{Caption, Email, Minigram, Password, Photo, Session, UserId, Usern
 use tempfile::TempDir;
 
 #[cfg(feature = "postgres")]
-#[path = "../common/pg_cluster.rs"]
-pub mod pg_cluster;
-
-// Used by the Redis tiers over embedded and over PostgreSQL.
+use crate::common::pg_cluster;
 #[cfg(all(feature = "redis", any(feature = "embedded", feature = "postgres")))]
-#[path = "../common/redis.rs"]
-pub mod redis;
+use crate::common::redis;
 
 /// A fresh minigram over one backend, with helpers to make users and photos.
 pub struct Harness {

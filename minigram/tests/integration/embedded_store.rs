@@ -3,9 +3,7 @@
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/fixtures.rs"]
-mod fixtures;
-use fixtures::new_user;
+use crate::common::fixtures::new_user;
 
 use std::path::Path;
 use std::sync::Arc;

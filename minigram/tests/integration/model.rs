@@ -269,8 +269,7 @@ proptest! {
 /// [`PostgresStore`]: minigram::store::PostgresStore
 /// [`ReplicaRouter`]: minigram::store::ReplicaRouter
 #[cfg(feature = "postgres")]
-#[path = "common/pg_cluster.rs"]
-mod pg_cluster;
+use crate::common::pg_cluster;
 
 #[cfg(feature = "postgres")]
 mod postgres {
@@ -337,17 +336,13 @@ mod postgres {
 /// the in-process tier, Redis alone, and both. `Reopen` also drops the
 /// cache (a restarted instance) while Redis keeps its entries and versions.
 #[cfg(all(feature = "moka", feature = "redis"))]
-#[path = "common/redis.rs"]
-mod redis;
-
-#[cfg(all(feature = "moka", feature = "redis"))]
 mod cached {
     use std::sync::Arc;
 
     use minigram::cache::{CacheConfig, CachedStore};
 
     use super::*;
-    use crate::redis;
+    use crate::common::redis;
 
     #[derive(Debug, Clone, Copy)]
     enum Tier {
@@ -409,7 +404,7 @@ mod cached_postgres {
     use proptest::prelude::*;
 
     use super::{Op, block_on, compare_with_model, op, pg_cluster};
-    use crate::redis;
+    use crate::common::redis;
 
     async fn open(database: &str, prefix: &str) -> CachedStore {
         let cluster = &pg_cluster::shared().await.cluster();

@@ -4,8 +4,6 @@
 //! `on_every_store!` macro turns each into one `#[tokio::test]` per backend.
 //! Adding a backend means adding one constructor to `Harness` and one line
 //! to the macro.
-#![allow(clippy::unwrap_used)]
-
 mod accounts;
 mod concurrency;
 mod feeds;
@@ -32,8 +30,8 @@ macro_rules! on_every_store {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    let harness = crate::harness::Harness::$backend().await;
-                    crate::$module::$test(&harness).await;
+                    let harness = crate::contract::harness::Harness::$backend().await;
+                    crate::contract::$module::$test(&harness).await;
                     harness.close().await;
                 }
             )*

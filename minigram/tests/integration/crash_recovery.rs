@@ -8,9 +8,7 @@
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/fixtures.rs"]
-mod fixtures;
-use fixtures::{new_photo, new_user};
+use crate::common::fixtures::{new_photo, new_user};
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -42,7 +40,8 @@ fn acknowledged_writes_survive_sigkill() {
     for round in 0..KILLS {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
-                "acknowledged_writes_survive_sigkill",
+                // The full path in the one integration-test binary.
+                "crash_recovery::acknowledged_writes_survive_sigkill",
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",

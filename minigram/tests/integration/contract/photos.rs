@@ -1,7 +1,7 @@
 use minigram::media::{ImageType, MediaError};
 use minigram::{Caption, PhotoId, PostPhotoError, ReadError, UserId};
 
-use crate::harness::{Harness, png};
+use crate::contract::harness::{Harness, png};
 
 pub async fn posted_photo_records_type_dimensions_and_author(h: &Harness) {
     let ada = h.user("ada").await;

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use minigram::{Email, Password, RegisterError, Username};
 
-use crate::harness::Harness;
+use crate::contract::harness::Harness;
 
 pub async fn concurrent_registrations_of_one_username_have_one_winner(h: &Harness) {
     let app = Arc::new(h.app.clone());

@@ -1,0 +1,9 @@
+//! What several test modules share: store fixtures, the one PostgreSQL
+//! dev cluster and the one Redis server of this test binary.
+
+#[cfg(any(feature = "embedded", feature = "postgres"))]
+pub mod fixtures;
+#[cfg(feature = "postgres")]
+pub mod pg_cluster;
+#[cfg(all(feature = "redis", any(feature = "embedded", feature = "postgres")))]
+pub mod redis;

@@ -1,0 +1,18 @@
+//! The library's integration tests, one binary with a module per topic
+//! (one link instead of eight, and one PostgreSQL dev cluster and one Redis
+//! server shared by every module that needs them).
+//!
+//! Tests that need PostgreSQL or Redis start real servers through
+//! `minigram-devcluster`; without the binaries they fail with what to
+//! install, never skip.
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod cache;
+mod common;
+mod contract;
+mod crash_recovery;
+mod embedded_store;
+mod model;
+mod rate_limit;
+mod replica_router;
