@@ -69,6 +69,7 @@ pub mod media;
 mod minigram;
 mod minigram_builder;
 pub mod rate_limit;
+mod redacted_url;
 mod session;
 pub mod store;
 
@@ -83,4 +84,5 @@ pub use error::{
 };
 pub use minigram::Minigram;
 pub use minigram_builder::MinigramBuilder;
+pub use redacted_url::redacted_url;
 pub use session::Session;

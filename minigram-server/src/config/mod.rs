@@ -23,8 +23,8 @@ pub use data_dir::DataDirFlags;
 pub use hashing::HashingFlags;
 pub use http::{DEFAULT_PORT, HttpFlags, HttpSettings};
 pub use logging::{LogFormat, LoggingFlags, LoggingSettings};
+pub(crate) use minigram::redacted_url;
 pub use rate_limits::{RateLimitFlags, RateLimitSettings};
-pub(crate) use secrets::redacted_url;
 pub use server_config::ServerConfig;
 pub use server_settings::ServerSettings;
 pub use store::{

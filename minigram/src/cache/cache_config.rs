@@ -33,9 +33,9 @@ impl Default for MemoryTierConfig {
     }
 }
 
-/// The shared tier (L2, Redis).
+/// The shared tier (L2, Redis). `Debug` shows the URL without its password.
 #[cfg(feature = "redis")]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RedisTierConfig {
     /// `redis://host:port/db`.
     pub url: String,
@@ -58,6 +58,22 @@ pub struct RedisTierConfig {
     /// user whose write went through another instance never reads an L1
     /// value older than it. Without it, that takes the pub/sub delay.
     pub viewer_check: bool,
+}
+
+#[cfg(feature = "redis")]
+impl std::fmt::Debug for RedisTierConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTierConfig")
+            .field("url", &crate::redacted_url(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("ttl", &self.ttl)
+            .field("immutable_ttl", &self.immutable_ttl)
+            .field("jitter", &self.jitter)
+            .field("timeout", &self.timeout)
+            .field("breaker", &self.breaker)
+            .field("viewer_check", &self.viewer_check)
+            .finish()
+    }
 }
 
 #[cfg(feature = "redis")]

@@ -80,7 +80,7 @@ impl PostgresStore {
         if let Some(timeout) = config.statement_timeout {
             pg_config.options(format!("-c statement_timeout={}", timeout.as_millis()));
         }
-        let display_url = redact(url);
+        let display_url = crate::redacted_url(url);
         let manager = Manager::from_config(
             pg_config,
             NoTls,
@@ -199,30 +199,6 @@ fn fetch(page: PageRequest) -> i64 {
 
 fn millis(time: DateTime<Utc>) -> DateTime<Utc> {
     from_millis(to_millis(time))
-}
-
-/// `url` with any password replaced by `***`.
-pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url
-            .split_whitespace()
-            .map(|kv| {
-                if kv.starts_with("password=") {
-                    "password=***"
-                } else {
-                    kv
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) if userinfo.contains(':') => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => url.to_owned(),
-    }
 }
 
 #[async_trait]
