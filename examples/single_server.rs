@@ -7,6 +7,7 @@
 //! cargo run --example single_server -- --port 8080 --data-dir /tmp/mg
 //! PORT=8080 cargo run --example single_server
 //! cargo run --example single_server -- --help        # every flag and its MINIGRAM_* variable
+//! cargo run --example single_server -- --password-min-length 6   # the origin's clients' `test123`
 //! ```
 //!
 //! Takes the same flags as `minigram-server` except the store's (it
@@ -18,8 +19,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser};
 use minigram_server::config::{
-    CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags, RateLimitFlags, StoreFlags,
-    TokenFlags,
+    AccountFlags, CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags, RateLimitFlags,
+    StoreFlags, TokenFlags,
 };
 use minigram_server::{Application, ServerConfig, ServerSettings, init_logging, shutdown_signal};
 
@@ -51,6 +52,8 @@ struct SingleServerFlags {
     #[command(flatten)]
     hashing: HashingFlags,
     #[command(flatten)]
+    accounts: AccountFlags,
+    #[command(flatten)]
     logging: LoggingFlags,
 }
 
@@ -65,6 +68,7 @@ impl SingleServerFlags {
             rate_limits: self.rate_limits,
             tokens: self.tokens,
             hashing: self.hashing,
+            accounts: self.accounts,
             logging: self.logging,
         }
     }

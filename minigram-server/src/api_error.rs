@@ -340,6 +340,9 @@ impl From<RegisterError> for ApiError {
                 message: "the email is already registered",
                 field: "email",
             },
+            // Below the configured minimum: the client's input, as when the
+            // handler's own parse refuses it.
+            RegisterError::InvalidPassword(e) => Self::Validation(e),
             RegisterError::Hashing(e) => e.into(),
             // The key cannot sign: a bug or misconfiguration, not the store
             // being away, so 500 without an invitation to retry.
@@ -493,6 +496,20 @@ mod tests {
         let response = error.into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    }
+
+    /// A password the library finds below its configured minimum is the
+    /// client's input at fault, as when the handler's parse refuses it.
+    #[tokio::test]
+    async fn a_password_below_the_library_policy_is_400_invalid_input_naming_the_field() {
+        let invalid = minigram::PasswordPolicy::default()
+            .parse("test123")
+            .expect_err("7 characters are below the default 8");
+        let response = ApiError::from(RegisterError::InvalidPassword(invalid)).into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = body_json(response).await;
+        assert_eq!(body["code"], "invalid_input");
+        assert_eq!(body["field"], "password");
     }
 
     #[tokio::test]

@@ -294,6 +294,7 @@ async fn build_minigram(
         .media(media)
         .hasher(settings.hasher)
         .tokens(settings.tokens.token_config())
+        .password_policy(settings.password_policy)
         .build()
         .await;
     Ok(built?)

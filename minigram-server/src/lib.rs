@@ -36,6 +36,11 @@
 //! one is in use. Loopback clients are exempt unless
 //! `--rate-limit-loopback`; `X-Forwarded-For` counts only from a
 //! `--trusted-proxy`.
+//!
+//! Accounts (`--password-min-length`, default 8, at least 6): the minimum
+//! new passwords need; logins check none. `/api/metrics` also carries the
+//! origin's fields (`requestsPerSecond`, `memoryUsage`, ...), mapped in
+//! `docs/api.md`, so the origin's own clients run against this server.
 
 mod api_error;
 mod application;

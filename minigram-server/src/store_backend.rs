@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minigram::cache::{CacheConfig, CachedStore};
-use minigram::store::Store;
+use minigram::store::{CountingStore, Store};
 use minigram::store::{EmbeddedConfig, EmbeddedStore};
 #[cfg(feature = "postgres")]
 use minigram::store::{
@@ -35,7 +35,8 @@ const REPLICA_CATCH_UP: Duration = Duration::from_secs(30);
 
 /// An open store and what the server must keep beside it.
 pub(crate) struct StoreBackend {
-    /// What the library runs on.
+    /// What the library runs on: the cache when there is one, over a
+    /// [`CountingStore`] over the store itself.
     pub store: Arc<dyn Store>,
     /// The same store when it is a replica router, for `/health`.
     #[cfg(feature = "postgres")]
@@ -53,15 +54,21 @@ pub(crate) struct StoreBackend {
 }
 
 impl StoreBackend {
-    /// Opens the store `settings` describe.
+    /// Opens the store `settings` describe, counting the operations asked
+    /// of it (`/api/metrics`' `dbQueries`).
     pub(crate) async fn open(settings: &ServerSettings) -> Result<Self, StartError> {
-        match &settings.store {
+        let mut backend = match &settings.store {
             StoreSettings::Embedded { database_path } => {
                 let store = EmbeddedStore::open(database_path, EmbeddedConfig::default()).await?;
-                Ok(Self::plain(Arc::new(store)))
+                Self::plain(Arc::new(store))
             }
-            StoreSettings::Postgres(postgres) => open_postgres(postgres).await,
-        }
+            StoreSettings::Postgres(postgres) => open_postgres(postgres).await?,
+        };
+        // Directly around the store, beneath the cache `add_cache` puts in
+        // front later: reads the cache answers are no database work and
+        // are not counted.
+        backend.store = Arc::new(CountingStore::new(backend.store));
+        Ok(backend)
     }
 
     fn plain(store: Arc<dyn Store>) -> Self {

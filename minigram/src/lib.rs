@@ -75,8 +75,8 @@ pub mod store;
 
 pub use build_error::BuildError;
 pub use domain::{
-    Caption, Cursor, Email, FeedPage, PageLimit, PageRequest, Password, Photo, PhotoId, PhotoView,
-    Profile, User, UserId, Username, ValidationError,
+    Caption, Cursor, Email, FeedPage, PageLimit, PageRequest, Password, PasswordPolicy, Photo,
+    PhotoId, PhotoView, Profile, User, UserId, Username, ValidationError,
 };
 pub use error::{
     AuthError, Error, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,

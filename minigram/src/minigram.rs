@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{PasswordHasher, Principal, TokenIssuer};
 use crate::domain::{
-    Caption, Email, FeedPage, PageRequest, Password, Photo, PhotoId, PhotoView, Profile, UserId,
-    Username,
+    Caption, Email, FeedPage, PageRequest, Password, PasswordPolicy, Photo, PhotoId, PhotoView,
+    Profile, UserId, Username,
 };
 use crate::error::{
     AuthError, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
@@ -28,6 +28,7 @@ pub struct Minigram {
     hasher: PasswordHasher,
     tokens: TokenIssuer,
     feed: FeedStrategy,
+    password_policy: PasswordPolicy,
 }
 
 /// The current time at the precision stores keep (milliseconds).
@@ -48,6 +49,7 @@ impl Minigram {
         hasher: PasswordHasher,
         tokens: TokenIssuer,
         feed: FeedStrategy,
+        password_policy: PasswordPolicy,
     ) -> Self {
         Self {
             store,
@@ -55,6 +57,7 @@ impl Minigram {
             hasher,
             tokens,
             feed,
+            password_policy,
         }
     }
 
@@ -83,8 +86,17 @@ impl Minigram {
         self.feed
     }
 
+    /// The policy new passwords must meet. Parse registration input with
+    /// it (`app.password_policy().parse(input)`) so a refusal names the
+    /// configured minimum; [`register`](Self::register) checks it again.
+    pub fn password_policy(&self) -> PasswordPolicy {
+        self.password_policy
+    }
+
     /// Creates an account and signs it in.
     ///
+    /// The password must meet [`password_policy`](Self::password_policy)
+    /// (`InvalidPassword` otherwise), whatever policy it was parsed under.
     /// A taken username is reported before the password is hashed; the store
     /// still decides races, so of concurrent registrations of one username
     /// exactly one succeeds.
@@ -95,6 +107,10 @@ impl Minigram {
         email: Email,
         password: Password,
     ) -> Result<Session, RegisterError> {
+        // First: it costs nothing and touches no store.
+        self.password_policy
+            .check(&password)
+            .map_err(RegisterError::InvalidPassword)?;
         if self.store.credentials(&username).await?.is_some() {
             return Err(RegisterError::UsernameTaken);
         }
@@ -118,14 +134,20 @@ impl Minigram {
 
     /// Signs in with a username and password as typed.
     ///
-    /// Input that could never be valid (a malformed username, a too-short
-    /// password) is simply wrong credentials. Unknown user and wrong password
-    /// give the same error after the same work (a hash verification), so
-    /// neither the answer nor its timing reveals who exists.
+    /// No password minimum applies here: any non-empty password up to
+    /// [`Password::MAX_BYTES`] is verified against the stored hash, so
+    /// accounts made under another [`PasswordPolicy`] keep working. Input
+    /// that could never be valid (a malformed username, an empty or
+    /// oversized password) is simply wrong credentials. Unknown user and
+    /// wrong password give the same error after the same work (a hash
+    /// verification), so neither the answer nor its timing reveals who
+    /// exists.
     #[tracing::instrument(skip_all)]
     pub async fn login(&self, username: &str, password: &str) -> Result<Session, LoginError> {
-        let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
-        else {
+        let (Ok(username), Ok(password)) = (
+            Username::parse(username),
+            Password::parse_for_login(password),
+        ) else {
             self.hasher.verify_dummy(password).await?;
             return Err(LoginError::InvalidCredentials);
         };
@@ -300,6 +322,86 @@ mod tests {
             Email::parse("ada@example.com").expect("valid"),
             Password::parse("correct horse battery").expect("valid"),
         )
+    }
+
+    /// A working facade over `store` with `policy`.
+    async fn minigram_with_policy(
+        store: Arc<dyn Store>,
+        media_dir: &std::path::Path,
+        policy: PasswordPolicy,
+    ) -> Minigram {
+        Minigram::builder()
+            .shared_store(store)
+            .media_dir(media_dir)
+            .expect("media dir")
+            .hasher(HasherConfig::insecure_fast_for_tests())
+            .password_policy(policy)
+            .build()
+            .await
+            .expect("builds")
+    }
+
+    #[tokio::test]
+    async fn register_enforces_the_configured_minimum_whatever_the_password_was_parsed_under() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let twelve = PasswordPolicy::with_min_chars(12).expect("allowed");
+        let app = minigram_with_policy(store, dir.path(), twelve).await;
+        assert_eq!(app.password_policy(), twelve);
+        let (username, email, _) = credentials();
+        // Meets the default policy (8), not this facade's (12).
+        let ten = Password::parse("0123456789").expect("valid by default");
+        let err = app
+            .register(username.clone(), email.clone(), ten)
+            .await
+            .expect_err("below the configured minimum");
+        let RegisterError::InvalidPassword(invalid) = &err else {
+            panic!("expected InvalidPassword, got {err:?}");
+        };
+        assert_eq!(invalid.field(), "password");
+        assert_eq!(invalid.reason(), "must be at least 12 characters");
+        // Nothing was stored: the name is still free.
+        assert!(
+            app.store
+                .credentials(&username)
+                .await
+                .expect("reads")
+                .is_none()
+        );
+        let long = app
+            .password_policy()
+            .parse("twelve chars")
+            .expect("meets 12");
+        app.register(username, email, long)
+            .await
+            .expect("registers");
+    }
+
+    #[tokio::test]
+    async fn login_applies_no_minimum_so_older_accounts_keep_working() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let six = PasswordPolicy::with_min_chars(6).expect("allowed");
+        let lenient = minigram_with_policy(store.clone(), dir.path(), six).await;
+        let password = lenient.password_policy().parse("test123").expect("meets 6");
+        let (username, email, _) = credentials();
+        lenient
+            .register(username, email, password)
+            .await
+            .expect("registers under 6");
+        // The same accounts under the default policy (8): the 7-character
+        // password still logs in, a wrong one still does not.
+        let strict = minigram_with_policy(store, dir.path(), PasswordPolicy::default()).await;
+        let session = strict.login("ada", "test123").await.expect("logs in");
+        assert_eq!(session.user.username.as_str(), "ada");
+        assert!(matches!(
+            strict.login("ada", "test124").await,
+            Err(LoginError::InvalidCredentials)
+        ));
+        assert!(matches!(
+            strict.login("ada", "").await,
+            Err(LoginError::InvalidCredentials)
+        ));
     }
 
     /// A signing failure is a bug or a bad key, not the store being away:

@@ -5,6 +5,7 @@ use secrecy::{ExposeSecret as _, SecretSlice};
 
 use crate::auth::{HasherConfig, PasswordHasher, TokenConfig, TokenIssuer};
 use crate::build_error::BuildError;
+use crate::domain::PasswordPolicy;
 use crate::feed::FeedStrategy;
 use crate::media::{LocalMediaStore, MediaStore};
 use crate::minigram::Minigram;
@@ -15,8 +16,8 @@ const TOKEN_SECRET_SETTING: &str = "minigram.token_secret";
 /// Shortest accepted configured secret (HS256 key size).
 const MIN_SECRET_BYTES: usize = 32;
 
-/// Builds a [`Minigram`]: pick a store and a media store; hasher, token and
-/// feed settings have sensible defaults.
+/// Builds a [`Minigram`]: pick a store and a media store; hasher, token,
+/// feed and password-policy settings have sensible defaults.
 #[derive(Debug, Default)]
 pub struct MinigramBuilder {
     store: Option<Arc<dyn Store>>,
@@ -24,6 +25,7 @@ pub struct MinigramBuilder {
     hasher: HasherConfig,
     tokens: TokenConfig,
     feed: FeedStrategy,
+    password_policy: PasswordPolicy,
 }
 
 impl MinigramBuilder {
@@ -69,6 +71,13 @@ impl MinigramBuilder {
         self
     }
 
+    /// The policy new passwords must meet (default: at least 8
+    /// characters). Login is not affected: see [`Minigram::login`].
+    pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.password_policy = policy;
+        self
+    }
+
     /// Starts the hasher and loads (or creates and persists) the token secret.
     pub async fn build(self) -> Result<Minigram, BuildError> {
         let store = self.store.ok_or(BuildError::MissingStore)?;
@@ -87,7 +96,12 @@ impl MinigramBuilder {
         let tokens = TokenIssuer::new(&secret, self.tokens.ttl)?;
         let hasher = PasswordHasher::new(self.hasher).await?;
         Ok(Minigram::from_parts(
-            store, media, hasher, tokens, self.feed,
+            store,
+            media,
+            hasher,
+            tokens,
+            self.feed,
+            self.password_policy,
         ))
     }
 }

@@ -64,6 +64,29 @@ pub enum ConfigError {
         /// The mode asked for.
         mode: CacheMode,
     },
+    /// `--password-min-length` below the library's floor
+    /// ([`PasswordPolicy::LOWEST_MIN_CHARS`](minigram::PasswordPolicy::LOWEST_MIN_CHARS)).
+    #[error(
+        "--password-min-length {asked} is below the lowest allowed, {lowest}: pass \
+         --password-min-length {lowest} or more (the default is {default}; the origin's \
+         clients need 6)",
+        lowest = minigram::PasswordPolicy::LOWEST_MIN_CHARS,
+        default = minigram::PasswordPolicy::DEFAULT_MIN_CHARS
+    )]
+    PasswordMinLengthTooLow {
+        /// The minimum asked for.
+        asked: usize,
+    },
+    /// `--password-min-length` above what any password could meet.
+    #[error(
+        "--password-min-length {asked} is above {highest}, the most bytes a password may \
+         have, so no password could meet it: pass {highest} or less",
+        highest = minigram::PasswordPolicy::HIGHEST_MIN_CHARS
+    )]
+    PasswordMinLengthTooHigh {
+        /// The minimum asked for.
+        asked: usize,
+    },
 }
 
 impl ConfigError {
@@ -78,7 +101,9 @@ impl ConfigError {
             Self::PostgresNotBuilt
             | Self::DevClusterNotBuilt
             | Self::RedisNotBuilt { .. }
-            | Self::LocalRedisNotBuilt { .. } => ErrorKind::InvalidValue,
+            | Self::LocalRedisNotBuilt { .. }
+            | Self::PasswordMinLengthTooLow { .. }
+            | Self::PasswordMinLengthTooHigh { .. } => ErrorKind::InvalidValue,
         }
     }
 

@@ -2,6 +2,7 @@
 //! (each flag also settable through a `MINIGRAM_*` environment variable;
 //! flags win), and the [`ServerSettings`] they resolve to.
 
+mod accounts;
 mod cache;
 mod config_error;
 mod data_dir;
@@ -17,6 +18,7 @@ mod store;
 mod switch;
 mod tokens;
 
+pub use accounts::AccountFlags;
 pub use cache::{CacheFlags, CacheMode, CacheSettings};
 pub use config_error::ConfigError;
 pub use data_dir::DataDirFlags;

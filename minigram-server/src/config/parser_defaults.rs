@@ -27,8 +27,8 @@ pub(crate) fn parser_defaults<T: Args>() -> T {
 mod tests {
     use super::*;
     use crate::config::{
-        CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags, RateLimitFlags,
-        ServerConfig, StoreFlags, TokenFlags,
+        AccountFlags, CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags,
+        RateLimitFlags, ServerConfig, StoreFlags, TokenFlags,
     };
 
     #[test]
@@ -42,5 +42,6 @@ mod tests {
         let _: TokenFlags = parser_defaults();
         let _: HashingFlags = parser_defaults();
         let _: LoggingFlags = parser_defaults();
+        let _: AccountFlags = parser_defaults();
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use super::accounts::AccountFlags;
 use super::cache::CacheFlags;
 use super::config_error::ConfigError;
 use super::data_dir::DataDirFlags;
@@ -58,6 +59,9 @@ pub struct ServerConfig {
     /// Password hashing.
     #[command(flatten)]
     pub hashing: HashingFlags,
+    /// Accounts: the password policy.
+    #[command(flatten)]
+    pub accounts: AccountFlags,
     /// Logging and the instance name.
     #[command(flatten)]
     pub logging: LoggingFlags,
@@ -95,6 +99,7 @@ impl ServerConfig {
             rate_limits: self.rate_limits.resolve(),
             tokens: self.tokens.resolve(),
             hasher: self.hashing.resolve(),
+            password_policy: self.accounts.resolve()?,
             logging: self.logging.resolve(),
         })
     }
@@ -145,6 +150,11 @@ mod tests {
             Some(true)
         );
         assert_eq!(config.map(|c| c.hashing.memory_kib), Some(19_456));
+        assert_eq!(
+            resolved.map(|s| s.password_policy.min_chars()),
+            Some(8),
+            "--password-min-length defaults to 8"
+        );
         assert_eq!(resolved.map(|s| s.cache.mode), Some(CacheMode::Memory));
         assert_eq!(config.map(|c| c.rate_limits.enabled), Some(Switch::On));
         assert_eq!(config.map(|c| c.rate_limits.include_loopback), Some(false));
@@ -259,6 +269,23 @@ mod tests {
             resolution(&["--replicas", "2"]),
             Some(Err(ConfigError::PostgresNotBuilt))
         ));
+    }
+
+    #[test]
+    fn password_min_length_is_resolved_and_refused_below_six() {
+        let six = settings(&["--password-min-length", "6"]);
+        assert_eq!(six.map(|s| s.password_policy.min_chars()), Some(6));
+        let refused = resolution(&["--password-min-length", "5"]);
+        let Some(Err(error)) = refused else {
+            panic!("5 must be refused at resolution, got {refused:?}");
+        };
+        assert_eq!(error, ConfigError::PasswordMinLengthTooLow { asked: 5 });
+        let message = error.to_string();
+        assert!(message.contains("--password-min-length"), "{message}");
+        assert!(message.contains("lowest allowed, 6"), "{message}");
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+        // Not a number at all is the parser's to refuse.
+        assert!(resolution(&["--password-min-length", "six"]).is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use minigram::PasswordPolicy;
 use minigram::auth::HasherConfig;
 
 use super::cache::CacheSettings;
@@ -40,6 +41,8 @@ pub struct ServerSettings {
     pub tokens: TokenSettings,
     /// Password hashing.
     pub hasher: HasherConfig,
+    /// What new passwords must be (`--password-min-length`).
+    pub password_policy: PasswordPolicy,
     /// Log format, filter, and this instance's name.
     pub logging: LoggingSettings,
 }

@@ -12,7 +12,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::Serialize;
 
-use super::recent_rate::{RecentRate, WINDOW_SECS};
+use super::recent_rate::{RecentRate, WINDOW_SECS, now_secs};
 
 /// Longest latency the percentile histograms tell apart (1 hour); longer
 /// ones are recorded as this.
@@ -53,6 +53,9 @@ pub struct HttpMetrics {
     client_errors: AtomicU64,
     server_errors: AtomicU64,
     recent: RecentRate,
+    /// Microseconds the requests counted by `recent` took, in the same
+    /// per-second slots: the two window totals give a recent mean.
+    recent_latency_us: RecentRate,
     started: Instant,
 }
 
@@ -98,6 +101,7 @@ impl HttpMetrics {
             client_errors: AtomicU64::new(0),
             server_errors: AtomicU64::new(0),
             recent: RecentRate::default(),
+            recent_latency_us: RecentRate::default(),
             started: Instant::now(),
         }
     }
@@ -134,6 +138,8 @@ impl HttpMetrics {
         let micros = u64::try_from(elapsed.as_micros())
             .unwrap_or(u64::MAX)
             .max(1);
+        // Capped like the histograms, so the slot sums cannot wrap.
+        self.recent_latency_us.add(micros.min(MAX_TRACKED_MICROS));
         let mut routes = self.routes.lock();
         let stats = routes
             .entry((labels.method, labels.route))
@@ -144,6 +150,20 @@ impl HttpMetrics {
             });
         stats.latency_us.saturating_record(micros);
         *stats.statuses.entry(status).or_insert(0) += 1;
+    }
+
+    /// Mean time to answer, in milliseconds, of the requests answered in
+    /// the last few whole seconds: the window of
+    /// [`MetricsSnapshot::requests_per_s`], `rate_window_s` long; 0 when
+    /// none were.
+    pub fn recent_mean_ms(&self) -> f64 {
+        // One `now` for both totals, so they cover the same seconds.
+        let now = now_secs();
+        let requests = self.recent.window_total(now);
+        if requests == 0 {
+            return 0.0;
+        }
+        self.recent_latency_us.window_total(now) as f64 / requests as f64 / 1000.0
     }
 
     /// The figures for `/api/metrics`.

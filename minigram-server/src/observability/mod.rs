@@ -1,9 +1,11 @@
-//! Request metrics, the store and hasher collector, logging setup, error
-//! logging.
+//! Request metrics, the store and hasher collector, the origin's metric
+//! fields and the process's memory, logging setup, error logging.
 
 mod http_metrics;
 pub(crate) mod library_collector;
 mod log_errors;
+mod origin_metrics;
+mod process_memory;
 pub(crate) mod rate_limit_collector;
 mod recent_rate;
 mod telemetry;
@@ -11,5 +13,7 @@ mod track_requests;
 
 pub use http_metrics::{HttpMetrics, MetricsSnapshot, RouteSnapshot};
 pub(crate) use log_errors::{ErrorCause, log_errors};
+pub(crate) use origin_metrics::{OriginMetrics, OriginSources};
+pub(crate) use process_memory::MemoryUsage;
 pub use telemetry::init_logging;
 pub use track_requests::track_requests;

@@ -2,13 +2,19 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
+use minigram::store::CountingStore;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::observability::{MemoryUsage, OriginMetrics, OriginSources};
 
 /// `GET /api/metrics`: the Prometheus figures as JSON, plus latency
-/// percentiles per route (from HdrHistograms) for the dashboard.
+/// percentiles per route (from HdrHistograms) for the dashboard, plus the
+/// origin's top-level fields (`uptime`, `requestsPerSecond`,
+/// `memoryUsage`, ...) for its clients.
 pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
+    // First, before the other figures are read: the only step that waits.
+    let memory = MemoryUsage::sample().await;
     let http = state.metrics().snapshot();
     let minigram = state.minigram();
     // Keyed by series: the name, with its labels in braces when it has any
@@ -51,7 +57,19 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
             })
         }
     };
-    Json(json!({
+    // Counted beneath the cache by the server's `CountingStore`; absent
+    // (0) over a store built without one.
+    let db_queries = store
+        .get(CountingStore::OPERATIONS_METRIC)
+        .map_or(0, |&count| count as u64);
+    let origin = OriginMetrics::new(OriginSources {
+        http: &http,
+        recent_mean_ms: state.metrics().recent_mean_ms(),
+        uptime: state.uptime(),
+        db_queries,
+        memory,
+    });
+    let mut body = json!({
         "http": http,
         "store": { "kind": minigram.store().kind(), "metrics": store },
         "password_hasher": {
@@ -64,5 +82,16 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
         },
         "cache": cache,
         "rate_limit": rate_limit,
-    }))
+    });
+    // Beside minigram's own keys, at the top level where the origin's
+    // clients read them; no name is shared.
+    match (body.as_object_mut(), serde_json::to_value(origin)) {
+        (Some(body), Ok(Value::Object(origin))) => body.extend(origin),
+        // Unreachable: `body` is an object literal, and a struct of
+        // numbers, strings and string-keyed maps serialises to an object.
+        (_, other) => {
+            tracing::error!(?other, "the origin's metric fields are not a JSON object");
+        }
+    }
+    Json(body)
 }

@@ -2,26 +2,45 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::ValidationError;
+use super::{PasswordPolicy, ValidationError};
 
-/// A password as typed by the user: at least 8 characters, at most 1,024
-/// bytes (so hashing cost stays bounded). Never printed: `Debug` shows a
-/// placeholder and there is no `Display`.
+/// A password as typed by the user: never empty, at most 1,024 bytes (so
+/// hashing cost stays bounded). Never printed: `Debug` shows a placeholder
+/// and there is no `Display`.
+///
+/// How long it must be is a [`PasswordPolicy`]'s business, and only for new
+/// passwords: [`Password::parse`] checks the default policy (at least 8
+/// characters), [`PasswordPolicy::parse`] a configured one, and
+/// [`Minigram::register`](crate::Minigram::register) checks the policy it
+/// was built with again. Login checks no minimum (see
+/// [`Minigram::login`](crate::Minigram::login)).
 #[derive(Clone)]
 pub struct Password(SecretString);
 
 impl Password {
-    /// Fewest characters accepted.
-    pub const MIN_CHARS: usize = 8;
+    /// Fewest characters [`Password::parse`] accepts: the default
+    /// policy's minimum.
+    pub const MIN_CHARS: usize = PasswordPolicy::DEFAULT_MIN_CHARS;
     /// Most bytes accepted.
     pub const MAX_BYTES: usize = 1024;
 
-    /// Checks and wraps a password.
+    /// Checks a new password against the default [`PasswordPolicy`] (at
+    /// least [`MIN_CHARS`](Self::MIN_CHARS) characters) and wraps it.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        if input.chars().count() < Self::MIN_CHARS {
+        PasswordPolicy::default().parse(input)
+    }
+
+    /// Checks a password of at least `min_chars` characters (and at least
+    /// one, whatever `min_chars` says) and at most
+    /// [`MAX_BYTES`](Self::MAX_BYTES) bytes. The policy floor is not
+    /// checked here: [`PasswordPolicy`] never holds a minimum below it.
+    pub(crate) fn parse_with_min(input: &str, min_chars: usize) -> Result<Self, ValidationError> {
+        let min_chars = min_chars.max(1);
+        // Counted in characters, as people count them, not bytes.
+        if input.chars().count() < min_chars {
             return Err(ValidationError::new(
                 "password",
-                format!("must be at least {} characters", Self::MIN_CHARS),
+                format!("must be at least {min_chars} characters"),
             ));
         }
         if input.len() > Self::MAX_BYTES {
@@ -31,6 +50,18 @@ impl Password {
             ));
         }
         Ok(Self(SecretString::from(input)))
+    }
+
+    /// A password offered at login: any non-empty one up to
+    /// [`MAX_BYTES`](Self::MAX_BYTES). No minimum, so an account keeps
+    /// working when the policy's minimum changes after it was made.
+    pub(crate) fn parse_for_login(input: &str) -> Result<Self, ValidationError> {
+        Self::parse_with_min(input, 1)
+    }
+
+    /// Its length in characters, as the policy counts it.
+    pub(crate) fn char_count(&self) -> usize {
+        self.0.expose_secret().chars().count()
     }
 
     /// The password itself, for hashing only.
@@ -55,5 +86,22 @@ mod tests {
         assert!(Password::parse(&"x".repeat(1025)).is_err());
         let password = Password::parse("correct horse").expect("valid");
         assert!(!format!("{password:?}").contains("horse"));
+    }
+
+    #[test]
+    fn the_default_minimum_is_eight_characters() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        // Characters, not bytes: 8 two-byte characters are enough.
+        assert!(Password::parse(&"é".repeat(8)).is_ok());
+        assert!(Password::parse(&"é".repeat(7)).is_err());
+    }
+
+    #[test]
+    fn login_passwords_need_only_be_non_empty_and_bounded() {
+        assert!(Password::parse_for_login("").is_err());
+        assert!(Password::parse_for_login("x").is_ok());
+        assert!(Password::parse_for_login(&"x".repeat(1024)).is_ok());
+        assert!(Password::parse_for_login(&"x".repeat(1025)).is_err());
     }
 }

@@ -4,7 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use super::ValidationError;
 
-/// A username: 3-30 characters of `[A-Za-z0-9_.]`.
+/// A username: 3-50 characters of `[A-Za-z0-9_.]`.
+///
+/// 50 is the origin's limit (its schema's `VARCHAR(50)`): its load clients
+/// generate names such as `concurrent_user_12_1764618000000` (32
+/// characters), which must register here too.
 ///
 /// The spelling the user chose is kept for display; uniqueness is
 /// case-insensitive, through [`Username::key`].
@@ -16,7 +20,7 @@ impl Username {
     /// Shortest allowed username, in characters.
     pub const MIN_LEN: usize = 3;
     /// Longest allowed username, in characters.
-    pub const MAX_LEN: usize = 30;
+    pub const MAX_LEN: usize = 50;
 
     /// Checks and wraps a username.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
@@ -81,12 +85,23 @@ mod tests {
     #[test]
     fn usernames_follow_the_rules() {
         assert!(Username::parse("ab").is_err());
-        assert!(Username::parse(&"a".repeat(31)).is_err());
+        assert!(Username::parse(&"a".repeat(51)).is_err());
+        assert!(Username::parse(&"a".repeat(50)).is_ok());
+        assert!(Username::parse("abc").is_ok());
         assert!(Username::parse("has space").is_err());
         assert!(Username::parse("émile").is_err());
         assert!(Username::parse("../etc").is_err());
         let name = Username::parse("Jane.Doe_1").expect("valid");
         assert_eq!(name.as_str(), "Jane.Doe_1");
         assert_eq!(name.key(), "jane.doe_1");
+    }
+
+    /// The origin's concurrent client names its users
+    /// `concurrent_user_<i>_<Date.now()>`: 31-32 characters.
+    #[test]
+    fn the_origins_generated_names_are_accepted() {
+        let name = "concurrent_user_12_1764618000000";
+        assert_eq!(name.len(), 32);
+        assert!(Username::parse(name).is_ok());
     }
 }

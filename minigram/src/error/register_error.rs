@@ -1,10 +1,16 @@
 use super::StoreError;
 use crate::auth::{HashingError, TokenError};
+use crate::domain::ValidationError;
 
 /// Why a registration failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegisterError {
+    /// The password does not meet the facade's
+    /// [`PasswordPolicy`](crate::PasswordPolicy) (it was parsed under a
+    /// lower minimum than the one configured). Nothing was stored.
+    #[error("registration failed: {0}")]
+    InvalidPassword(ValidationError),
     /// Another account has this username (compared case-insensitively).
     #[error("registration failed: the username is already taken")]
     UsernameTaken,

@@ -6,9 +6,12 @@
 //!   group-committing writer.
 //! - `PostgresStore` and `ReplicaRouter` (feature `postgres`):
 //!   PostgreSQL, alone or as a primary with streaming replicas.
+//! - [`CountingStore`]: wraps any store and counts the operations asked
+//!   of it.
 //!
 //! Every type is exported here, flat: `minigram::store::ReplicaRouter`.
 
+mod counting_store;
 #[cfg(feature = "embedded")]
 mod embedded;
 mod memory;
@@ -16,6 +19,7 @@ mod memory;
 mod postgres;
 mod store_metric;
 
+pub use counting_store::CountingStore;
 #[cfg(feature = "embedded")]
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;
