@@ -36,19 +36,21 @@ pub(crate) struct ErrorCause {
 
 /// Middleware: see the [module docs](self).
 pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    // Kept as they come (cheap reference-counted clones): turned into text
+    // only for an error, never for the requests that succeed.
+    let request_id = request.headers().get("x-request-id").cloned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let uri = request.uri().clone();
     let mut response = next.run(request).await;
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
+    let request_id = request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    let path = uri.path();
     let cause = response.extensions_mut().remove::<ErrorCause>();
     let code = cause.as_ref().map(|c| c.code.as_str());
     let detail = cause

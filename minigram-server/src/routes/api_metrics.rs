@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use minigram::store::CountingStore;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -12,7 +13,7 @@ use crate::observability::{MemoryUsage, OriginMetrics, OriginSources};
 /// percentiles per route (from HdrHistograms) for the dashboard, plus the
 /// origin's top-level fields (`uptime`, `requestsPerSecond`,
 /// `memoryUsage`, ...) for its clients.
-pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<ApiMetricsBody> {
     // First, before the other figures are read: the only step that waits.
     let memory = MemoryUsage::sample().await;
     let http = state.metrics().snapshot();
@@ -69,29 +70,31 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<Value> {
         db_queries,
         memory,
     });
-    let mut body = json!({
-        "http": http,
-        "store": { "kind": minigram.store().kind(), "metrics": store },
-        "password_hasher": {
-            "running": hasher.running,
-            "waiting": hasher.waiting,
-            "capacity": hasher.capacity,
-            "saturation": hasher.running as f64 / hasher.capacity.max(1) as f64,
-            "completed": hasher.completed,
-            "busy_s": hasher.busy_micros as f64 / 1e6,
-        },
-        "cache": cache,
-        "rate_limit": rate_limit,
-    });
-    // Beside minigram's own keys, at the top level where the origin's
-    // clients read them; no name is shared.
-    match (body.as_object_mut(), serde_json::to_value(origin)) {
-        (Some(body), Ok(Value::Object(origin))) => body.extend(origin),
-        // Unreachable: `body` is an object literal, and a struct of
-        // numbers, strings and string-keyed maps serialises to an object.
-        (_, other) => {
-            tracing::error!(?other, "the origin's metric fields are not a JSON object");
-        }
-    }
-    Json(body)
+    Json(ApiMetricsBody {
+        minigram: json!({
+            "http": http,
+            "store": { "kind": minigram.store().kind(), "metrics": store },
+            "password_hasher": {
+                "running": hasher.running,
+                "waiting": hasher.waiting,
+                "capacity": hasher.capacity,
+                "saturation": hasher.running as f64 / hasher.capacity.max(1) as f64,
+                "completed": hasher.completed,
+                "busy_s": hasher.busy_micros as f64 / 1e6,
+            },
+            "cache": cache,
+            "rate_limit": rate_limit,
+        }),
+        origin,
+    })
+}
+
+/// The body: minigram's own keys and, beside them at the top level where
+/// the origin's clients read them, the origin's fields (no name is shared).
+#[derive(Serialize)]
+pub(crate) struct ApiMetricsBody {
+    #[serde(flatten)]
+    minigram: Value,
+    #[serde(flatten)]
+    origin: OriginMetrics,
 }

@@ -47,15 +47,7 @@ async fn two_tiered_instances() -> (TestApp, TestApp) {
 #[tokio::test]
 async fn a_like_through_one_instance_is_seen_through_the_other() {
     let (a, b) = two_tiered_instances().await;
-    let instance: Value = b
-        .client
-        .get(b.at("/api/instance"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instance: Value = b.get_json("/api/instance").await;
     assert_eq!(instance["cache"], "tiered");
     assert_eq!(instance["cache_staleness"]["same_instance_ms"], 0);
     assert_eq!(instance["cache_staleness"]["writer_other_instances_ms"], 0);
@@ -103,15 +95,7 @@ async fn a_like_through_one_instance_is_seen_through_the_other() {
     assert_eq!(photo(&a, &bob.token).await, (0, false));
 
     // The cache figures are in both metrics endpoints.
-    let metrics: Value = b
-        .client
-        .get(b.at("/api/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metrics: Value = b.get_json("/api/metrics").await;
     assert_eq!(metrics["cache"]["mode"], "tiered");
     assert!(
         metrics["cache"]["metrics"]["l1_hits_total"]

@@ -212,6 +212,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The JSON body of an unauthenticated `GET` (status pages, metrics).
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.client
+            .get(self.at(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.at(path))

@@ -24,15 +24,7 @@ async fn health_reports_each_component(backend: Backend) {
 on_each_backend!(instance_names_itself_its_store_cache_feed_and_hash_parameters);
 async fn instance_names_itself_its_store_cache_feed_and_hash_parameters(backend: Backend) {
     let app = spawn_app(backend).await;
-    let body: Value = app
-        .client
-        .get(app.at("/api/instance"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/api/instance").await;
     assert!(body["instance"].as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert!(body["uptime_s"].is_u64());
@@ -122,15 +114,7 @@ async fn json_metrics_give_percentiles_per_route(backend: Backend) {
     for _ in 0..5 {
         app.get("/api/feed", &user.token).await;
     }
-    let body: Value = app
-        .client
-        .get(app.at("/api/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/api/metrics").await;
     let routes = body["http"]["routes"].as_array().unwrap();
     let feed = routes
         .iter()

@@ -46,15 +46,7 @@ async fn metrics_carry_the_origins_fields_with_its_types_and_formats(backend: Ba
         app.get("/api/feed", "not-a-token").await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let body: Value = app
-        .client
-        .get(app.at("/api/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/api/metrics").await;
 
     // Everything minigram reported before is still there.
     for key in ["http", "store", "password_hasher", "cache", "rate_limit"] {

@@ -85,15 +85,7 @@ async fn a_burst_at_ten_times_the_limit_admits_at_most_burst_plus_rate_times_tim
     );
     // Another username has its own budget.
     assert_eq!(login(&app, "bob").await.status(), StatusCode::UNAUTHORIZED);
-    let metrics: Value = app
-        .client
-        .get(app.at("/api/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metrics: Value = app.get_json("/api/metrics").await;
     assert!(metrics["rate_limit"]["limited"].as_u64().unwrap() > 0);
     let text = app
         .client
@@ -122,15 +114,7 @@ async fn the_limit_holds_across_two_instances_sharing_redis() {
     };
     let a = spawn_with(Backend::Embedded, configure).await;
     let b = spawn_with(Backend::Embedded, configure).await;
-    let instance: Value = a
-        .client
-        .get(a.at("/api/instance"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instance: Value = a.get_json("/api/instance").await;
     assert_eq!(instance["rate_limit"]["backend"], "redis", "{instance}");
     // Connect both limiters to Redis (and load the script) first: a call
     // that misses the limiter's Redis deadline is answered by that
@@ -163,15 +147,7 @@ async fn rate_limit_off_limits_nothing() {
     .await;
     let (admitted, _) = burst_unchecked(&app, 10 * BURST as usize).await;
     assert_eq!(admitted, 10 * BURST as usize);
-    let instance: Value = app
-        .client
-        .get(app.at("/api/instance"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instance: Value = app.get_json("/api/instance").await;
     assert_eq!(instance["rate_limit"]["enabled"], false);
 }
 

@@ -38,10 +38,7 @@ impl Password {
         let min_chars = min_chars.max(1);
         // Counted in characters, as people count them, not bytes.
         if input.chars().count() < min_chars {
-            return Err(ValidationError::new(
-                "password",
-                format!("must be at least {min_chars} characters"),
-            ));
+            return Err(Self::too_short(min_chars));
         }
         if input.len() > Self::MAX_BYTES {
             return Err(ValidationError::new(
@@ -57,6 +54,14 @@ impl Password {
     /// working when the policy's minimum changes after it was made.
     pub(crate) fn parse_for_login(input: &str) -> Result<Self, ValidationError> {
         Self::parse_with_min(input, 1)
+    }
+
+    /// The error for a password under `min_chars` characters.
+    pub(crate) fn too_short(min_chars: usize) -> ValidationError {
+        ValidationError::new(
+            "password",
+            format!("must be at least {min_chars} characters"),
+        )
     }
 
     /// Its length in characters, as the policy counts it.

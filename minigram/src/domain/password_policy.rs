@@ -58,10 +58,7 @@ impl PasswordPolicy {
     /// been parsed under another one).
     pub fn check(self, password: &Password) -> Result<(), ValidationError> {
         if password.char_count() < self.min_chars {
-            return Err(ValidationError::new(
-                "password",
-                format!("must be at least {} characters", self.min_chars),
-            ));
+            return Err(Password::too_short(self.min_chars));
         }
         Ok(())
     }
