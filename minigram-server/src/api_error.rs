@@ -24,6 +24,7 @@ use minigram::{
 };
 use minigram::{PhotoId, UserId};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error_code::ErrorCode;
 use crate::observability::ErrorCause;
@@ -112,7 +113,8 @@ pub enum ApiError {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody {
     /// A human sentence.
     pub error: String,

@@ -8,11 +8,12 @@
 use std::fmt;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A stable, machine-readable error code, sent as the `code` of every error
 /// body. Serialises to its snake_case name (`UserNotFound` →
 /// `"user_not_found"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     // 400 Bad Request

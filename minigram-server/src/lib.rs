@@ -50,6 +50,7 @@ mod error_bodies;
 mod error_code;
 mod extract;
 mod observability;
+mod openapi;
 mod rate_limiting;
 mod router;
 mod routes;

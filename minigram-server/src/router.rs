@@ -1,9 +1,10 @@
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler as _;
 use axum::http::{HeaderName, Method, Request, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Router};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -12,18 +13,20 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error_bodies::error_bodies;
 use crate::extract::MULTIPART_OVERHEAD;
 use crate::observability::{log_errors, track_requests};
+use crate::openapi::{self, ApiDoc, OpenApiDocument, openapi_json};
 use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
-    JSON_BODY_LIMIT, api_metrics::api_metrics, feed::feed, follow, get_photo::get_photo,
-    health::health, index::index, instance::instance, like, login::login, logout::logout,
-    media::media, not_found::not_found, ping::ping, prometheus_metrics::prometheus_metrics,
-    register::register, upload_photo::upload_photo, user_photos::user_photos,
-    user_profile::user_profile,
+    JSON_BODY_LIMIT, api_metrics, feed, follow, get_photo, health, index, instance, like, login,
+    logout, media, not_found::not_found, ping, prometheus_metrics, register, upload_photo,
+    user_photos, user_profile,
 };
 
 /// The whole HTTP API over `state`, with its middleware: request ids,
@@ -40,44 +43,39 @@ pub fn app(state: AppState) -> Router {
     // limit layer is the backstop for the whole request.
     let auth_limited = from_fn_with_state(state.clone(), auth_limit);
     let write_limited = from_fn_with_state(state.clone(), write_limit);
-    let upload: MethodRouter<AppState> = post(upload_photo).layer(
-        ServiceBuilder::new()
-            .layer(write_limited.clone())
-            .layer(RequestBodyLimitLayer::new(
-                settings.max_upload_bytes.saturating_add(MULTIPART_OVERHEAD),
-            ))
-            .layer(DefaultBodyLimit::disable()),
-    );
+    let upload_layers = ServiceBuilder::new()
+        .layer(write_limited.clone())
+        .layer(RequestBodyLimitLayer::new(
+            settings.max_upload_bytes.saturating_add(MULTIPART_OVERHEAD),
+        ))
+        .layer(DefaultBodyLimit::disable());
     let track = from_fn_with_state(state.clone(), track_requests);
-    let routes = Router::new()
-        .route("/", get(index))
-        .route("/health", get(health))
-        .route("/ping", get(ping))
-        .route("/metrics", get(prometheus_metrics))
-        .route("/api/metrics", get(api_metrics))
-        .route("/api/instance", get(instance))
-        .route("/api/register", post(register).layer(auth_limited.clone()))
-        .route("/api/login", post(login).layer(auth_limited))
-        .route("/api/logout", post(logout))
-        .route("/api/photos", upload.clone())
-        .route("/api/upload", upload)
-        .route("/api/photos/{id}", get(get_photo))
-        .route(
-            "/api/photos/{id}/like",
-            post(like::like)
-                .delete(like::unlike)
-                .layer(write_limited.clone()),
-        )
-        .route("/api/users/{id}", get(user_profile))
-        .route(
-            "/api/users/{id}/follow",
-            post(follow::follow)
-                .delete(follow::unfollow)
-                .layer(write_limited),
-        )
-        .route("/api/users/{id}/photos", get(user_photos))
-        .route("/api/feed", get(feed))
-        .route("/uploads/{file}", get(media))
+    // Every route goes through `routes!`, which takes the path and method
+    // from the handler's `#[utoipa::path]`: what is served is what the
+    // spec describes (a test checks the two match).
+    let (routes, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(index::index))
+        .routes(routes!(health::health))
+        .routes(routes!(ping::ping))
+        .routes(routes!(prometheus_metrics::prometheus_metrics))
+        .routes(routes!(api_metrics::api_metrics))
+        .routes(routes!(instance::instance))
+        .routes(routes!(openapi_json::openapi_json))
+        .routes(routes!(register::register).layer(auth_limited.clone()))
+        .routes(routes!(login::login).layer(auth_limited))
+        .routes(routes!(logout::logout))
+        .routes(routes!(upload_photo::upload_photo).layer(upload_layers.clone()))
+        .routes(routes!(upload_photo::upload_photo_origin).layer(upload_layers))
+        .routes(routes!(get_photo::get_photo))
+        .routes(routes!(like::like, like::unlike).layer(write_limited.clone()))
+        .routes(routes!(user_profile::user_profile))
+        .routes(routes!(follow::follow, follow::unfollow).layer(write_limited))
+        .routes(routes!(user_photos::user_photos))
+        .routes(routes!(feed::feed))
+        .routes(routes!(media::media))
+        .split_for_parts();
+    openapi::configure(&mut spec, state.minigram().password_policy().min_chars());
+    let routes = routes
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
@@ -85,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route_layer(track.clone())
         .fallback(not_found.layer(track))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(Extension(OpenApiDocument(Arc::new(spec))))
         .with_state(state);
 
     let x_next_cursor = HeaderName::from_static("x-next-cursor");

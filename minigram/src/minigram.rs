@@ -135,7 +135,7 @@ impl Minigram {
     /// Signs in with a username and password as typed.
     ///
     /// No password minimum applies here: any non-empty password up to
-    /// [`Password::MAX_BYTES`] is verified against the stored hash, so
+    /// [`Password::MAX_CHARS`] characters is verified against the stored hash, so
     /// accounts made under another [`PasswordPolicy`] keep working. Input
     /// that could never be valid (a malformed username, an empty or
     /// oversized password) is simply wrong credentials. Unknown user and

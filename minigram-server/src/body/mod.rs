@@ -1,10 +1,23 @@
 //! Response bodies, shaped exactly as docs/api.md (and the origin's clients) expect.
 
+mod health_json;
+mod instance_json;
+mod metrics_json;
 mod photo_json;
 mod photo_page;
 mod profile_json;
 mod session_json;
 
+pub use health_json::{
+    CacheHealth, ComponentStatus, HasherHealth, HealthComponents, HealthJson, MediaHealth,
+    OverallStatus, PrimaryHealth, RateLimitHealth, ReplicaHealth, StoreHealth,
+};
+pub use instance_json::{
+    CacheStaleness, InstanceJson, PasswordHashSettings, QuotaJson, RateLimitSettings,
+};
+pub use metrics_json::{
+    ApiMetricsJson, CacheFigures, HasherFigures, RateLimitFigures, StoreFigures,
+};
 pub use photo_json::PhotoJson;
 pub use photo_page::PhotoPage;
 pub use profile_json::ProfileJson;

@@ -13,5 +13,5 @@ pub use auth::{AuthUser, BearerToken};
 pub use json::Json;
 pub use page_query::PageQuery;
 pub use path::Path;
-pub use photo_upload::{MULTIPART_OVERHEAD, PhotoUpload};
+pub use photo_upload::{MULTIPART_OVERHEAD, PhotoUpload, PhotoUploadForm};
 pub use query::Query;

@@ -2,6 +2,7 @@ use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 use minigram::Caption;
+use utoipa::ToSchema;
 
 use crate::{ApiError, AppState, ErrorCode};
 
@@ -21,6 +22,23 @@ pub struct PhotoUpload {
     pub caption: Caption,
     /// The photo's bytes, at most the upload limit.
     pub bytes: Vec<u8>,
+}
+
+/// The form [`PhotoUpload`] reads, as the OpenAPI spec describes it.
+#[derive(ToSchema)]
+#[schema(as = PhotoUploadForm)]
+#[allow(
+    dead_code,
+    reason = "described in the spec; `PhotoUpload` reads the parts"
+)]
+pub struct PhotoUploadForm {
+    /// The image: JPEG, PNG, WebP or GIF (judged by its bytes), at most
+    /// `--max-upload-bytes` (10 MiB by default).
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    photo: Vec<u8>,
+    /// At most 2,200 characters; empty when absent.
+    #[schema(max_length = 2200)]
+    caption: Option<String>,
 }
 
 impl FromRequest<AppState> for PhotoUpload {

@@ -11,6 +11,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::recent_rate::{RecentRate, WINDOW_SECS, now_secs};
 
@@ -216,7 +217,7 @@ impl HttpMetrics {
 }
 
 /// Request figures as `/api/metrics` reports them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MetricsSnapshot {
     /// Seconds since the server started.
     pub uptime_s: u64,
@@ -237,7 +238,7 @@ pub struct MetricsSnapshot {
 }
 
 /// One route's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RouteSnapshot {
     /// HTTP method.
     pub method: String,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::http_metrics::MetricsSnapshot;
 use super::process_memory::MemoryUsage;
@@ -13,7 +14,7 @@ use super::process_memory::MemoryUsage;
 /// The origin's top-level `/api/metrics` fields. Strings where the origin
 /// sends strings (`"123s"`, `"12.34"`, `"1.23%"`, `"4.56ms"`: it formats
 /// with `toFixed(2)`), numbers where it sends numbers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OriginMetrics {
     /// Whole seconds since start, then `s`.

@@ -2,6 +2,7 @@
 //! (the origin reports it in `/api/metrics`).
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Where Linux reports this process's memory, in kB.
 #[cfg(target_os = "linux")]
@@ -19,7 +20,7 @@ const STATUS_FILE: &str = "/proc/self/status";
 ///
 /// So `heapUsed <= heapTotal == rss`, as in Node. Every field is 0 off
 /// Linux, and when `/proc` cannot be read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MemoryUsage {
     /// Resident set size.

@@ -1,19 +1,24 @@
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::State;
 use minigram::store::CountingStore;
-use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::body::{ApiMetricsJson, CacheFigures, HasherFigures, RateLimitFigures, StoreFigures};
+use crate::extract::Json;
 use crate::observability::{MemoryUsage, OriginMetrics, OriginSources};
 
 /// `GET /api/metrics`: the Prometheus figures as JSON, plus latency
 /// percentiles per route (from HdrHistograms) for the dashboard, plus the
 /// origin's top-level fields (`uptime`, `requestsPerSecond`,
 /// `memoryUsage`, ...) for its clients.
-pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<ApiMetricsBody> {
+#[utoipa::path(
+    get,
+    path = "/api/metrics",
+    tag = "operations",
+    responses((status = 200, description = "The figures since start.", body = ApiMetricsJson)),
+)]
+pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<ApiMetricsJson> {
     // First, before the other figures are read: the only step that waits.
     let memory = MemoryUsage::sample().await;
     let http = state.metrics().snapshot();
@@ -27,35 +32,37 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<ApiMetric
         .map(|m| (m.series().to_string(), m.value))
         .collect();
     let hasher = minigram.hasher().stats();
-    // The cache's own figures (also in `store.metrics`, which is what the
-    // cache reports as the store's): per tier, without the name's prefix.
-    let cache = match state.cache() {
-        None => json!({ "mode": state.cache_mode().as_str() }),
-        Some(cached) => {
-            let figures: BTreeMap<&str, f64> = store
+    let cache = CacheFigures {
+        mode: state.cache_mode().as_str(),
+        redis: state
+            .cache()
+            .and_then(|cached| cached.redis_state())
+            .map(crate::routes::health::breaker_name),
+        metrics: state.cache().map(|_| {
+            store
                 .iter()
                 .filter_map(|(name, value)| {
                     name.strip_prefix("minigram_cache_")
-                        .map(|short| (short, *value))
+                        .map(|short| (short.to_owned(), *value))
                 })
-                .collect();
-            json!({
-                "mode": state.cache_mode().as_str(),
-                "redis": cached.redis_state().map(crate::routes::health::breaker_name),
-                "metrics": figures,
-            })
-        }
+                .collect()
+        }),
     };
     let rate_limit = match state.rate_limits() {
-        None => json!({ "enabled": false }),
+        None => RateLimitFigures {
+            enabled: false,
+            backend: None,
+            admitted: None,
+            limited: None,
+        },
         Some(limits) => {
             let (admitted, limited) = limits.counts();
-            json!({
-                "enabled": true,
-                "backend": limits.backend(),
-                "admitted": admitted,
-                "limited": limited,
-            })
+            RateLimitFigures {
+                enabled: true,
+                backend: Some(limits.backend()),
+                admitted: Some(admitted),
+                limited: Some(limited),
+            }
         }
     };
     // Counted beneath the cache by the server's `CountingStore`; absent
@@ -70,31 +77,22 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<ApiMetric
         db_queries,
         memory,
     });
-    Json(ApiMetricsBody {
-        minigram: json!({
-            "http": http,
-            "store": { "kind": minigram.store().kind(), "metrics": store },
-            "password_hasher": {
-                "running": hasher.running,
-                "waiting": hasher.waiting,
-                "capacity": hasher.capacity,
-                "saturation": hasher.running as f64 / hasher.capacity.max(1) as f64,
-                "completed": hasher.completed,
-                "busy_s": hasher.busy_micros as f64 / 1e6,
-            },
-            "cache": cache,
-            "rate_limit": rate_limit,
-        }),
+    Json(ApiMetricsJson {
+        http,
+        store: StoreFigures {
+            kind: minigram.store().kind(),
+            metrics: store,
+        },
+        password_hasher: HasherFigures {
+            running: hasher.running,
+            waiting: hasher.waiting,
+            capacity: hasher.capacity,
+            saturation: hasher.running as f64 / hasher.capacity.max(1) as f64,
+            completed: hasher.completed,
+            busy_s: hasher.busy_micros as f64 / 1e6,
+        },
+        cache,
+        rate_limit,
         origin,
     })
-}
-
-/// The body: minigram's own keys and, beside them at the top level where
-/// the origin's clients read them, the origin's fields (no name is shared).
-#[derive(Serialize)]
-pub(crate) struct ApiMetricsBody {
-    #[serde(flatten)]
-    minigram: Value,
-    #[serde(flatten)]
-    origin: OriginMetrics,
 }

@@ -3,9 +3,21 @@ use minigram::PhotoId;
 
 use crate::body::PhotoJson;
 use crate::extract::{AuthUser, Json, Path};
+use crate::openapi::error_responses::{BadRequest, Internal, NotFound, Unauthorized, Unavailable};
 use crate::{ApiError, AppState};
 
 /// `GET /api/photos/{id}`: the photo as the caller sees it.
+#[utoipa::path(
+    get,
+    path = "/api/photos/{id}",
+    tag = "photos",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, minimum = 1, description = "The photo's id.")),
+    responses(
+        (status = 200, description = "The photo.", body = PhotoJson),
+        BadRequest, Unauthorized, NotFound, Internal, Unavailable,
+    ),
+)]
 pub(crate) async fn get_photo(
     State(state): State<AppState>,
     user: AuthUser,

@@ -1,12 +1,15 @@
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use minigram::cache::BreakerState;
-use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::body::{
+    CacheHealth, ComponentStatus, HasherHealth, HealthComponents, HealthJson, MediaHealth,
+    OverallStatus, RateLimitHealth, StoreHealth,
+};
+use crate::extract::Json;
 
 /// Longest the store probe may take before the store counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -16,7 +19,16 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// hashing is saturated (logins queue) or a replica is not taking reads
 /// (reads fall back to the primary and the rest), or Redis is unreachable
 /// (the cache and shared rate limits fall back; nothing fails).
-pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The store answers; `status` is `ok` or `degraded`.", body = HealthJson),
+        (status = 503, description = "The store is down (`status` is `down`).", body = HealthJson),
+    ),
+)]
+pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthJson>) {
     let minigram = state.minigram();
     let store = minigram.store();
     let store_ok = matches!(
@@ -29,75 +41,75 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<V
         Some(dir) => tokio::fs::metadata(dir).await.is_ok_and(|m| m.is_dir()),
         None => true,
     };
-    let up = |ok: bool| if ok { "ok" } else { "down" };
-    let mut store_json = json!({ "status": up(store_ok), "kind": store.kind() });
-    let replicas_ok = add_replication(&state, &mut store_json);
-    let (cache_json, cache_ok) = cache_component(&state);
-    let (limits_json, limits_ok) = rate_limit_component(&state);
+    let mut store_health = StoreHealth {
+        status: ComponentStatus::up(store_ok),
+        kind: store.kind(),
+        primary: None,
+        replicas: None,
+        healthy_replicas: None,
+    };
+    let replicas_ok = add_replication(&state, &mut store_health);
+    let (cache, cache_ok) = cache_component(&state);
+    let (rate_limit, limits_ok) = rate_limit_component(&state);
     let healthy = media_ok && !hasher_saturated && replicas_ok && cache_ok && limits_ok;
     let (status, overall) = match (store_ok, healthy) {
-        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "down"),
-        (true, false) => (StatusCode::OK, "degraded"),
-        (true, true) => (StatusCode::OK, "ok"),
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, OverallStatus::Down),
+        (true, false) => (StatusCode::OK, OverallStatus::Degraded),
+        (true, true) => (StatusCode::OK, OverallStatus::Ok),
     };
-    let body = json!({
-        "status": overall,
-        "components": {
-            "store": store_json,
-            "media": { "status": up(media_ok) },
-            "cache": cache_json,
-            "rate_limit": limits_json,
-            "password_hasher": {
-                "status": if hasher_saturated { "saturated" } else { "ok" },
-                "running": hasher.running,
-                "waiting": hasher.waiting,
-                "capacity": hasher.capacity,
+    let body = HealthJson {
+        status: overall,
+        components: HealthComponents {
+            store: store_health,
+            media: MediaHealth {
+                status: ComponentStatus::up(media_ok),
+            },
+            cache,
+            rate_limit,
+            password_hasher: HasherHealth {
+                status: if hasher_saturated { "saturated" } else { "ok" },
+                running: hasher.running,
+                waiting: hasher.waiting,
+                capacity: hasher.capacity,
             },
         },
-    });
+    };
     (status, Json(body))
 }
 
 /// The cache tiers and the Redis breaker: `down` while Redis is
 /// unreachable (reads and writes go to the store: slower, not failing).
-fn cache_component(state: &AppState) -> (Value, bool) {
+fn cache_component(state: &AppState) -> (CacheHealth, bool) {
     let mode = state.cache_mode().as_str();
-    match state.cache().and_then(|cache| cache.redis_state()) {
-        Some(breaker) => {
-            let ok = breaker == BreakerState::Closed;
-            (
-                json!({
-                    "status": if ok { "ok" } else { "down" },
-                    "mode": mode,
-                    "redis": breaker_name(breaker),
-                }),
-                ok,
-            )
-        }
-        None => (json!({ "status": "ok", "mode": mode }), true),
-    }
+    let breaker = state.cache().and_then(|cache| cache.redis_state());
+    let ok = breaker.is_none_or(|b| b == BreakerState::Closed);
+    let health = CacheHealth {
+        status: ComponentStatus::up(ok),
+        mode,
+        redis: breaker.map(breaker_name),
+    };
+    (health, ok)
 }
 
 /// The rate limits and, when shared through Redis, its breaker (`down`:
 /// each instance limits on its own until Redis answers).
-fn rate_limit_component(state: &AppState) -> (Value, bool) {
+fn rate_limit_component(state: &AppState) -> (RateLimitHealth, bool) {
     let Some(limits) = state.rate_limits() else {
-        return (json!({ "status": "off" }), true);
+        let off = RateLimitHealth {
+            status: "off",
+            backend: None,
+            redis: None,
+        };
+        return (off, true);
     };
-    match limits.redis_state() {
-        Some(breaker) => {
-            let ok = breaker == BreakerState::Closed;
-            (
-                json!({
-                    "status": if ok { "ok" } else { "down" },
-                    "backend": limits.backend(),
-                    "redis": breaker_name(breaker),
-                }),
-                ok,
-            )
-        }
-        None => (json!({ "status": "ok", "backend": limits.backend() }), true),
-    }
+    let breaker = limits.redis_state();
+    let ok = breaker.is_none_or(|b| b == BreakerState::Closed);
+    let health = RateLimitHealth {
+        status: if ok { "ok" } else { "down" },
+        backend: Some(limits.backend()),
+        redis: breaker.map(breaker_name),
+    };
+    (health, ok)
 }
 
 /// `closed` (Redis answering), `open` (not used) or `half_open` (probing).
@@ -112,27 +124,26 @@ pub(crate) fn breaker_name(state: BreakerState) -> &'static str {
 /// With a replica router, adds the primary and every replica (state, lag,
 /// reads) to the store's entry; returns whether every replica takes reads.
 #[cfg(feature = "postgres")]
-fn add_replication(state: &AppState, store_json: &mut Value) -> bool {
+fn add_replication(state: &AppState, store: &mut StoreHealth) -> bool {
+    use crate::body::{PrimaryHealth, ReplicaHealth};
     use minigram::store::ReplicaState;
 
     let Some(router) = state.router() else {
         return true;
     };
     let status = router.status();
-    let replicas: Vec<Value> = status
+    let replicas: Vec<ReplicaHealth> = status
         .replicas
         .iter()
-        .map(|r| {
-            json!({
-                "url": r.url,
-                "state": r.state.as_str(),
-                "lag_bytes": r.lag_bytes,
-                "lag_ms": r.lag.map(|lag| lag.as_millis() as u64),
-                "replay_lsn": r.replay_lsn,
-                "reads": r.reads,
-                "in_flight": r.outstanding,
-                "error": r.last_error,
-            })
+        .map(|r| ReplicaHealth {
+            url: r.url.clone(),
+            state: r.state.as_str(),
+            lag_bytes: r.lag_bytes,
+            lag_ms: r.lag.map(|lag| lag.as_millis() as u64),
+            replay_lsn: r.replay_lsn,
+            reads: r.reads,
+            in_flight: r.outstanding,
+            error: r.last_error.clone(),
         })
         .collect();
     let healthy = status
@@ -140,19 +151,19 @@ fn add_replication(state: &AppState, store_json: &mut Value) -> bool {
         .iter()
         .filter(|r| r.state == ReplicaState::Healthy)
         .count();
-    store_json["kind"] = json!("postgres");
-    store_json["primary"] = json!({
-        "url": status.primary_url,
-        "status": if status.primary_up { "ok" } else { "down" },
-        "lsn": status.primary_lsn,
-        "error": status.primary_error,
+    store.kind = "postgres";
+    store.primary = Some(PrimaryHealth {
+        url: status.primary_url,
+        status: ComponentStatus::up(status.primary_up),
+        lsn: status.primary_lsn,
+        error: status.primary_error,
     });
-    store_json["replicas"] = Value::Array(replicas);
-    store_json["healthy_replicas"] = json!(healthy);
+    store.replicas = Some(replicas);
+    store.healthy_replicas = Some(healthy);
     healthy == status.replicas.len()
 }
 
 #[cfg(not(feature = "postgres"))]
-fn add_replication(_state: &AppState, _store_json: &mut Value) -> bool {
+fn add_replication(_state: &AppState, _store: &mut StoreHealth) -> bool {
     true
 }

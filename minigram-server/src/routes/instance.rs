@@ -1,70 +1,84 @@
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use minigram::rate_limit::Quota;
 
 use crate::AppState;
+use crate::body::{
+    CacheStaleness, InstanceJson, PasswordHashSettings, QuotaJson, RateLimitSettings,
+};
 use crate::config::CacheMode;
+use crate::extract::Json;
 
 /// `GET /api/instance`: which instance answers, what it runs on, and how
 /// stale other users' reads may be (0: one store, no cache, no replicas;
 /// behind a replica router, its lag limit).
-pub(crate) async fn instance(State(state): State<AppState>) -> Json<Value> {
+#[utoipa::path(
+    get,
+    path = "/api/instance",
+    tag = "operations",
+    responses((status = 200, description = "This instance's configuration.", body = InstanceJson)),
+)]
+pub(crate) async fn instance(State(state): State<AppState>) -> Json<InstanceJson> {
     let minigram = state.minigram();
     let hash = minigram.hasher().config();
-    let mut body = json!({
-        "instance": state.settings().instance_id,
-        "version": env!("CARGO_PKG_VERSION"),
-        "uptime_s": state.uptime().as_secs(),
-        "store": minigram.store().kind(),
-        "replicas": 0,
-        "cache": state.cache_mode().as_str(),
-        "cache_staleness": cache_staleness(&state),
-        "rate_limit": rate_limit(&state),
-        "feed": minigram.feed_strategy().name(),
-        "staleness_bound_ms": 0,
-        "password_hash": {
-            "algorithm": "argon2id",
-            "memory_kib": hash.memory_kib,
-            "iterations": hash.iterations,
-            "parallelism": hash.parallelism,
-            "max_concurrent": hash.max_concurrent,
+    let cache_staleness = cache_staleness(&state);
+    let mut body = InstanceJson {
+        instance: state.settings().instance_id.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_s: state.uptime().as_secs(),
+        store: minigram.store().kind(),
+        replicas: 0,
+        cache: state.cache_mode().as_str(),
+        staleness_bound_ms: cache_staleness.other_instances_ms,
+        cache_staleness,
+        rate_limit: rate_limit(&state),
+        feed: minigram.feed_strategy().name(),
+        password_hash: PasswordHashSettings {
+            algorithm: "argon2id",
+            memory_kib: hash.memory_kib,
+            iterations: hash.iterations,
+            parallelism: hash.parallelism,
+            max_concurrent: hash.max_concurrent,
         },
-        "max_upload_bytes": state.settings().max_upload_bytes,
-    });
+        max_upload_bytes: state.settings().max_upload_bytes,
+        read_consistency: None,
+        sticky_window_ms: None,
+    };
     add_replication(&state, &mut body);
-    if let Some(ms) = body["cache_staleness"]["other_instances_ms"].as_u64() {
-        let replicas = body["staleness_bound_ms"].as_u64().unwrap_or(0);
-        body["staleness_bound_ms"] = json!(replicas.max(ms));
-    }
     Json(body)
 }
 
 /// How stale a cached read can be (`docs/cache.md`): never through the
 /// instance that took the write; through another instance sharing the
-/// store, `other_instances_ms` (null: no bound from the cache; the embedded
-/// store has one instance).
-fn cache_staleness(state: &AppState) -> Value {
+/// store, `other_instances_ms` (the embedded store has one instance).
+fn cache_staleness(state: &AppState) -> CacheStaleness {
     let shared_store = state.minigram().store().kind() != "embedded";
+    let bound = |other_instances_ms, note| CacheStaleness {
+        same_instance_ms: 0,
+        writer_other_instances_ms: None,
+        other_instances_ms,
+        note,
+    };
     match state.cache_mode() {
-        CacheMode::None => json!({ "same_instance_ms": 0, "other_instances_ms": 0 }),
-        CacheMode::Memory if shared_store => json!({
-            "same_instance_ms": 0,
-            "other_instances_ms": L1_TTL_MS,
-            "note": "in-process cache only: other instances' writes show within the L1 TTL",
-        }),
-        CacheMode::Memory => json!({ "same_instance_ms": 0, "other_instances_ms": 0 }),
-        CacheMode::Redis => json!({
-            "same_instance_ms": 0,
-            "other_instances_ms": 0,
-            "note": "every Redis answer is validated against the version keys",
-        }),
-        CacheMode::Tiered => json!({
-            "same_instance_ms": 0,
-            "writer_other_instances_ms": 0,
-            "other_instances_ms": L1_TTL_MS,
-            "note": "other users' writes through another instance: the pub/sub delay \
+        CacheMode::None => bound(0, None),
+        CacheMode::Memory if shared_store => bound(
+            L1_TTL_MS,
+            Some("in-process cache only: other instances' writes show within the L1 TTL"),
+        ),
+        CacheMode::Memory => bound(0, None),
+        CacheMode::Redis => bound(
+            0,
+            Some("every Redis answer is validated against the version keys"),
+        ),
+        CacheMode::Tiered => CacheStaleness {
+            writer_other_instances_ms: Some(0),
+            ..bound(
+                L1_TTL_MS,
+                Some(
+                    "other users' writes through another instance: the pub/sub delay \
                      (milliseconds); at most the L1 TTL while Redis is unreachable",
-        }),
+                ),
+            )
+        },
     }
 }
 
@@ -72,19 +86,32 @@ fn cache_staleness(state: &AppState) -> Value {
 const L1_TTL_MS: u64 = 10_000;
 
 /// Whether rate limiting is on, where its counts live, and the quotas.
-fn rate_limit(state: &AppState) -> Value {
+fn rate_limit(state: &AppState) -> RateLimitSettings {
     let Some(limits) = state.rate_limits() else {
-        return json!({ "enabled": false });
+        return RateLimitSettings {
+            enabled: false,
+            backend: None,
+            loopback_exempt: None,
+            auth_per_ip: None,
+            auth_per_username: None,
+            writes_per_user: None,
+        };
     };
-    let quota = |q: minigram::rate_limit::Quota| json!({ "count": q.count, "period_s": q.period.as_secs(), "burst": q.burst });
-    json!({
-        "enabled": true,
-        "backend": limits.backend(),
-        "loopback_exempt": !limits.includes_loopback(),
-        "auth_per_ip": quota(limits.auth_ip),
-        "auth_per_username": quota(limits.auth_user),
-        "writes_per_user": quota(limits.write),
-    })
+    let quota = |q: Quota| {
+        Some(QuotaJson {
+            count: q.count,
+            period_s: q.period.as_secs(),
+            burst: q.burst,
+        })
+    };
+    RateLimitSettings {
+        enabled: true,
+        backend: Some(limits.backend()),
+        loopback_exempt: Some(!limits.includes_loopback()),
+        auth_per_ip: quota(limits.auth_ip),
+        auth_per_username: quota(limits.auth_user),
+        writes_per_user: quota(limits.write),
+    }
 }
 
 /// With a replica router: `store` is `postgres`, with the replica count,
@@ -92,7 +119,7 @@ fn rate_limit(state: &AppState) -> Value {
 /// (replicas further behind are benched). A user's own writes are always
 /// visible to them within the sticky window.
 #[cfg(feature = "postgres")]
-fn add_replication(state: &AppState, body: &mut Value) {
+fn add_replication(state: &AppState, body: &mut InstanceJson) {
     use minigram::store::ReadConsistency;
 
     let Some(router) = state.router() else {
@@ -100,15 +127,15 @@ fn add_replication(state: &AppState, body: &mut Value) {
     };
     let status = router.status();
     let (consistency, bound) = match status.consistency {
-        ReadConsistency::ReadYourWrites => ("read_your_writes", status.max_lag.as_millis()),
+        ReadConsistency::ReadYourWrites => ("read_your_writes", status.max_lag.as_millis() as u64),
         _ => ("all_writes", 0),
     };
-    body["store"] = json!("postgres");
-    body["replicas"] = json!(status.replicas.len());
-    body["read_consistency"] = json!(consistency);
-    body["sticky_window_ms"] = json!(status.sticky_window.as_millis() as u64);
-    body["staleness_bound_ms"] = json!(bound as u64);
+    body.store = "postgres";
+    body.replicas = status.replicas.len();
+    body.read_consistency = Some(consistency);
+    body.sticky_window_ms = Some(status.sticky_window.as_millis() as u64);
+    body.staleness_bound_ms = body.staleness_bound_ms.max(bound);
 }
 
 #[cfg(not(feature = "postgres"))]
-fn add_replication(_state: &AppState, _body: &mut Value) {}
+fn add_replication(_state: &AppState, _body: &mut InstanceJson) {}

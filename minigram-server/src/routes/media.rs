@@ -4,7 +4,8 @@ use axum::response::{IntoResponse, Response};
 use minigram::media::MediaKey;
 
 use crate::extract::Path;
-use crate::{ApiError, AppState, ErrorCode};
+use crate::openapi::error_responses::{BadRequest, Internal, Unavailable};
+use crate::{ApiError, AppState, ErrorBody, ErrorCode};
 
 /// Media never change under a key (keys are content hashes).
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -12,6 +13,32 @@ const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=3153600
 /// `GET /uploads/{file}`: the stored bytes with their type, an `ETag` and a
 /// long-lived `Cache-Control`. Anything that is not a media key is 404, so
 /// no client-supplied name reaches the filesystem.
+#[utoipa::path(
+    get,
+    path = "/uploads/{file}",
+    tag = "media",
+    params(("file" = String, Path, description = "A photo's `filename`.")),
+    responses(
+        (
+            status = 200,
+            description = "The image, with `ETag` and `Cache-Control: public, max-age=31536000, immutable`.",
+            content(
+                ("image/jpeg"),
+                ("image/png"),
+                ("image/webp"),
+                ("image/gif"),
+            ),
+            headers(
+                ("ETag" = String, description = "The content hash, quoted."),
+                ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`."),
+            ),
+        ),
+        (status = 304, description = "Not modified: `If-None-Match` matched the `ETag`."),
+        BadRequest,
+        (status = 404, description = "No such media file (`media_not_found`).", body = ErrorBody),
+        Internal, Unavailable,
+    ),
+)]
 pub(crate) async fn media(
     State(state): State<AppState>,
     Path(file): Path<String>,

@@ -21,6 +21,7 @@ mod cache_tiers;
 mod errors;
 mod media;
 mod observability;
+mod openapi;
 mod origin_compat;
 mod origin_flow;
 mod pagination;

@@ -176,8 +176,9 @@ impl PasswordHasher {
     /// exist; takes one hash's time and returns `false`.
     pub async fn verify_dummy(&self, password: &str) -> Result<bool, HashingError> {
         let dummy = self.dummy_hash();
-        // Bounded like real passwords, so huge input cannot buy extra work.
-        let end = (0..=password.len().min(Password::MAX_BYTES))
+        // Bounded like real passwords (at most 4 bytes a character), so
+        // huge input cannot buy extra work.
+        let end = (0..=password.len().min(4 * Password::MAX_CHARS))
             .rev()
             .find(|&i| password.is_char_boundary(i))
             .unwrap_or(0);

@@ -4,8 +4,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{PasswordPolicy, ValidationError};
 
-/// A password as typed by the user: never empty, at most 1,024 bytes (so
-/// hashing cost stays bounded). Never printed: `Debug` shows a placeholder
+/// A password as typed by the user: never empty, at most 1,024 characters
+/// (so hashing cost stays bounded: at most 4 KiB of UTF-8; counted in
+/// characters, as JSON Schema's `maxLength` and people count). Never printed: `Debug` shows a placeholder
 /// and there is no `Display`.
 ///
 /// How long it must be is a [`PasswordPolicy`]'s business, and only for new
@@ -21,8 +22,8 @@ impl Password {
     /// Fewest characters [`Password::parse`] accepts: the default
     /// policy's minimum.
     pub const MIN_CHARS: usize = PasswordPolicy::DEFAULT_MIN_CHARS;
-    /// Most bytes accepted.
-    pub const MAX_BYTES: usize = 1024;
+    /// Most characters accepted.
+    pub const MAX_CHARS: usize = 1024;
 
     /// Checks a new password against the default [`PasswordPolicy`] (at
     /// least [`MIN_CHARS`](Self::MIN_CHARS) characters) and wraps it.
@@ -32,25 +33,31 @@ impl Password {
 
     /// Checks a password of at least `min_chars` characters (and at least
     /// one, whatever `min_chars` says) and at most
-    /// [`MAX_BYTES`](Self::MAX_BYTES) bytes. The policy floor is not
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters. The policy floor is not
     /// checked here: [`PasswordPolicy`] never holds a minimum below it.
     pub(crate) fn parse_with_min(input: &str, min_chars: usize) -> Result<Self, ValidationError> {
         let min_chars = min_chars.max(1);
-        // Counted in characters, as people count them, not bytes.
-        if input.chars().count() < min_chars {
+        // Counted in characters, as people count them, not bytes. The
+        // byte length bounds the count, so huge input is refused unread.
+        let chars = if input.len() > 4 * Self::MAX_CHARS {
+            usize::MAX
+        } else {
+            input.chars().count()
+        };
+        if chars < min_chars {
             return Err(Self::too_short(min_chars));
         }
-        if input.len() > Self::MAX_BYTES {
+        if chars > Self::MAX_CHARS {
             return Err(ValidationError::new(
                 "password",
-                format!("must be at most {} bytes", Self::MAX_BYTES),
+                format!("must be at most {} characters", Self::MAX_CHARS),
             ));
         }
         Ok(Self(SecretString::from(input)))
     }
 
     /// A password offered at login: any non-empty one up to
-    /// [`MAX_BYTES`](Self::MAX_BYTES). No minimum, so an account keeps
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters. No minimum, so an account keeps
     /// working when the policy's minimum changes after it was made.
     pub(crate) fn parse_for_login(input: &str) -> Result<Self, ValidationError> {
         Self::parse_with_min(input, 1)
@@ -89,6 +96,11 @@ mod tests {
     fn passwords_are_checked_and_never_printed() {
         assert!(Password::parse("short").is_err());
         assert!(Password::parse(&"x".repeat(1025)).is_err());
+        // The maximum is in characters too (JSON Schema's `maxLength`):
+        // 1,024 two-byte characters are allowed, one more is not.
+        assert!(Password::parse(&"é".repeat(1024)).is_ok());
+        assert!(Password::parse(&"é".repeat(1025)).is_err());
+        assert!(Password::parse(&"€".repeat(4096)).is_err());
         let password = Password::parse("correct horse").expect("valid");
         assert!(!format!("{password:?}").contains("horse"));
     }

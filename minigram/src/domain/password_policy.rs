@@ -2,7 +2,7 @@ use super::{Password, ValidationError};
 
 /// Which new passwords registration accepts: at least
 /// [`min_chars`](Self::min_chars) characters (default 8, never below 6)
-/// and at most [`Password::MAX_BYTES`] bytes.
+/// and at most [`Password::MAX_CHARS`].
 ///
 /// Only registration applies it. Login verifies whatever password it is
 /// given against the stored hash, so changing the minimum never locks out
@@ -29,9 +29,8 @@ impl PasswordPolicy {
     /// falls to online guessing too easily, rate limits or not.
     pub const LOWEST_MIN_CHARS: usize = 6;
     /// The highest minimum a policy may have: a longer minimum could never
-    /// be met, since every character takes at least one of the
-    /// [`Password::MAX_BYTES`] bytes allowed.
-    pub const HIGHEST_MIN_CHARS: usize = Password::MAX_BYTES;
+    /// be met, since no password has more than [`Password::MAX_CHARS`].
+    pub const HIGHEST_MIN_CHARS: usize = Password::MAX_CHARS;
 
     /// A policy requiring at least `min_chars` characters, or `None` when
     /// `min_chars` is outside
