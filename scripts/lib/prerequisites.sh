@@ -70,3 +70,12 @@ ensure_cargo_hack() {
   echo "==> cargo install cargo-hack --locked"
   cargo install cargo-hack --locked --quiet
 }
+
+# python3 with the venv module, for the pinned Schemathesis environment of
+# scripts/schemathesis.sh (Debian splits venv into python3-venv).
+ensure_python_venv() {
+  if command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install python3 python3-venv
+}

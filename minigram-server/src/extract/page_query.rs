@@ -1,6 +1,4 @@
 use minigram::{Cursor, PageLimit, PageRequest};
-use std::num::IntErrorKind;
-
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -12,31 +10,35 @@ use crate::{ApiError, ErrorCode};
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page: 20 by default; values over 100 are served as 100.
-    #[param(value_type = Option<u64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     limit: Option<String>,
-    /// The `x-next-cursor` of the previous page; absent for the first page.
+    /// The `x-next-cursor` of the previous page; absent or empty for the
+    /// first page. Opaque: only its shape is promised.
+    #[param(pattern = r"^(A[Q-Za-f][A-Za-z0-9_-]{10})?$")]
     cursor: Option<String>,
 }
 
 impl PageQuery {
-    /// The page to read. `limit` defaults to 20 and is capped at 100 (so
-    /// is a number too large for any integer type); 0 or anything not a
-    /// number is refused, as is a cursor this server did not issue.
+    /// The page to read. `limit` defaults to 20 and is capped at 100; 0,
+    /// anything not a number and anything beyond a 64-bit signed integer
+    /// (the spec's `int64`) is refused, as is a cursor this server did not
+    /// issue.
     pub fn page_request(&self) -> Result<PageRequest, ApiError> {
         let limit = match self.limit.as_deref() {
             None | Some("") => PageLimit::DEFAULT,
             Some(text) => {
-                let n = match text.parse::<usize>() {
-                    Ok(n) => n,
-                    Err(e) if *e.kind() == IntErrorKind::PosOverflow => PageLimit::MAX,
-                    Err(_) => {
-                        return Err(ApiError::bad_field(
-                            ErrorCode::InvalidInput,
-                            "limit must be a positive integer",
-                            "limit",
-                        ));
-                    }
+                let invalid = || {
+                    ApiError::bad_field(
+                        ErrorCode::InvalidInput,
+                        "limit must be a positive integer",
+                        "limit",
+                    )
                 };
+                let n = text
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(invalid)?;
                 PageLimit::new(n.min(PageLimit::MAX))?
             }
         };

@@ -2,6 +2,7 @@ use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 use minigram::Caption;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::{ApiError, AppState, ErrorCode};
@@ -24,8 +25,11 @@ pub struct PhotoUpload {
     pub bytes: Vec<u8>,
 }
 
-/// The form [`PhotoUpload`] reads, as the OpenAPI spec describes it.
-#[derive(ToSchema)]
+/// The form [`PhotoUpload`] reads, as the OpenAPI spec describes it. The
+/// spec lists no other fields (`deny_unknown_fields`); the server ignores
+/// any it is sent.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = PhotoUploadForm)]
 #[allow(
     dead_code,
@@ -33,12 +37,13 @@ pub struct PhotoUpload {
 )]
 pub struct PhotoUploadForm {
     /// The image: JPEG, PNG, WebP or GIF (judged by its bytes), at most
-    /// `--max-upload-bytes` (10 MiB by default).
-    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    /// `--max-upload-bytes` (10 MiB by default). An empty file is no photo.
+    #[schema(value_type = String, format = Binary, content_media_type = "image/*", min_length = 1)]
     photo: Vec<u8>,
     /// At most 2,200 characters; empty when absent.
+    #[serde(default)]
     #[schema(max_length = 2200)]
-    caption: Option<String>,
+    caption: String,
 }
 
 impl FromRequest<AppState> for PhotoUpload {

@@ -14,7 +14,7 @@ use crate::{ApiError, AppState, ErrorCode};
 pub(crate) struct FeedQuery {
     /// `home` (the default): your own and followed users' photos;
     /// `global`: everyone's.
-    #[param(value_type = Option<FeedScope>)]
+    #[param(value_type = Option<FeedScope>, inline)]
     scope: Option<String>,
     #[serde(flatten)]
     #[param(ignore)]
