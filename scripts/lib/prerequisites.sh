@@ -79,3 +79,19 @@ ensure_python_venv() {
   fi
   apt_install python3 python3-venv
 }
+
+# prometheus and promtool, for scripts/check-prometheus.sh (Debian's
+# `prometheus` package has both). The package starts a system service on
+# port 9090; the checks run their own Prometheus, so that one is stopped.
+ensure_prometheus() {
+  if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install prometheus
+  if command -v service >/dev/null 2>&1; then
+    service prometheus stop >/dev/null 2>&1 || true
+  fi
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
