@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::app;
 use crate::config::ServerSettings;
+use crate::observability::sample_every_second;
 use crate::rate_limiting::RateLimits;
 use crate::state::{AppState, Extras, StateSettings};
 use crate::store_backend::StoreBackend;
@@ -216,6 +217,8 @@ impl Application {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
+        // The dashboard's history; stopped with the server (below).
+        let sampler = tokio::spawn(sample_every_second(state.clone()));
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, service)
             .with_graceful_shutdown(stopping(stop_rx.clone()))
@@ -232,6 +235,7 @@ impl Application {
                 Ok(())
             }
         };
+        sampler.abort();
         tracing::info!("closing the store");
         let closed = state.minigram().close().await;
         let cluster_stopped = backend.stop_cluster().await;

@@ -65,7 +65,10 @@ pub use config::{
     ServerConfig, ServerSettings, StoreKind, Switch,
 };
 pub use error_code::ErrorCode;
-pub use observability::{HttpMetrics, MetricsSnapshot, RouteSnapshot, init_logging};
+pub use observability::{
+    HistorySample, HttpMetrics, IntervalLatency, MetricsHistory, MetricsSnapshot, RouteInterval,
+    RouteSnapshot, init_logging,
+};
 pub use rate_limiting::RateLimits;
 pub use router::app;
 pub use shutdown::shutdown_signal;

@@ -25,8 +25,8 @@ use crate::openapi::{self, ApiDoc, OpenApiDocument, openapi_json};
 use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
     JSON_BODY_LIMIT, api_metrics, feed, follow, get_photo, health, index, instance, like, login,
-    logout, media, not_found::not_found, ping, prometheus_metrics, register, upload_photo,
-    user_photos, user_profile,
+    logout, media, metrics_history, not_found::not_found, ping, prometheus_metrics, register,
+    upload_photo, user_photos, user_profile,
 };
 
 /// The whole HTTP API over `state`, with its middleware: request ids,
@@ -59,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(ping::ping))
         .routes(routes!(prometheus_metrics::prometheus_metrics))
         .routes(routes!(api_metrics::api_metrics))
+        .routes(routes!(metrics_history::metrics_history))
         .routes(routes!(instance::instance))
         .routes(routes!(openapi_json::openapi_json))
         .routes(routes!(register::register).layer(auth_limited.clone()))

@@ -10,7 +10,8 @@ use prometheus_client::registry::Registry;
 
 use crate::config::CacheMode;
 use crate::observability::{
-    HttpMetrics, library_collector::LibraryCollector, rate_limit_collector::RateLimitCollector,
+    HttpMetrics, MetricsHistory, library_collector::LibraryCollector,
+    rate_limit_collector::RateLimitCollector,
 };
 use crate::rate_limiting::RateLimits;
 
@@ -59,6 +60,7 @@ struct Inner {
     router: Option<Arc<ReplicaRouter>>,
     extras: Extras,
     metrics: HttpMetrics,
+    history: MetricsHistory,
     registry: Registry,
     settings: StateSettings,
     started: Instant,
@@ -107,6 +109,7 @@ impl AppState {
                 router,
                 extras,
                 metrics,
+                history: MetricsHistory::default(),
                 registry,
                 settings,
                 started: Instant::now(),
@@ -143,6 +146,13 @@ impl AppState {
     /// HTTP request metrics.
     pub fn metrics(&self) -> &HttpMetrics {
         &self.inner.metrics
+    }
+
+    /// The last minutes of figures, one sample a second, for the dashboard
+    /// (empty until [`Application::run_until_stopped`](crate::Application::run_until_stopped)
+    /// starts the sampler).
+    pub fn history(&self) -> &MetricsHistory {
+        &self.inner.history
     }
 
     /// The Prometheus registry (HTTP metrics plus the library collector).

@@ -39,7 +39,42 @@ fn latency_histogram() -> Histogram {
 #[derive(Debug)]
 struct RouteStats {
     latency_us: Hdr<u64>,
+    /// The requests since the last [`HttpMetrics::take_interval`] only:
+    /// the history's per-second percentiles.
+    interval_us: Hdr<u64>,
     statuses: BTreeMap<u16, u64>,
+}
+
+/// An empty latency histogram: 1 µs to 1 hour at 3 significant figures.
+fn latency_hdr() -> Hdr<u64> {
+    Hdr::new_with_bounds(1, MAX_TRACKED_MICROS, 3)
+        .expect("1 µs to 1 hour at 3 significant figures is a valid range")
+}
+
+/// One route's requests over one history interval.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RouteInterval {
+    /// HTTP method.
+    pub method: String,
+    /// The route pattern.
+    pub route: String,
+    /// Requests answered in the interval.
+    pub count: u64,
+    /// Median latency in milliseconds.
+    pub p50_ms: f64,
+    /// 99th-percentile latency in milliseconds.
+    pub p99_ms: f64,
+}
+
+/// Every route's requests over one history interval, and all of them together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalLatency {
+    /// Median over all routes, when any request was answered.
+    pub p50_ms: Option<f64>,
+    /// 99th percentile over all routes, when any request was answered.
+    pub p99_ms: Option<f64>,
+    /// Routes that answered requests in the interval, sorted.
+    pub routes: Vec<RouteInterval>,
 }
 
 /// HTTP request metrics: Prometheus counters and histograms per route and
@@ -50,6 +85,8 @@ pub struct HttpMetrics {
     latency: LatencyFamily,
     in_flight: Gauge,
     routes: Mutex<HashMap<(String, String), RouteStats>>,
+    /// All routes' requests since the last `take_interval`.
+    interval_all_us: Mutex<Hdr<u64>>,
     total: AtomicU64,
     client_errors: AtomicU64,
     server_errors: AtomicU64,
@@ -98,6 +135,7 @@ impl HttpMetrics {
             latency,
             in_flight,
             routes: Mutex::new(HashMap::new()),
+            interval_all_us: Mutex::new(latency_hdr()),
             total: AtomicU64::new(0),
             client_errors: AtomicU64::new(0),
             server_errors: AtomicU64::new(0),
@@ -141,16 +179,55 @@ impl HttpMetrics {
             .max(1);
         // Capped like the histograms, so the slot sums cannot wrap.
         self.recent_latency_us.add(micros.min(MAX_TRACKED_MICROS));
-        let mut routes = self.routes.lock();
-        let stats = routes
-            .entry((labels.method, labels.route))
-            .or_insert_with(|| RouteStats {
-                latency_us: Hdr::new_with_bounds(1, MAX_TRACKED_MICROS, 3)
-                    .expect("1 µs to 1 hour at 3 significant figures is a valid range"),
-                statuses: BTreeMap::new(),
-            });
-        stats.latency_us.saturating_record(micros);
-        *stats.statuses.entry(status).or_insert(0) += 1;
+        {
+            let mut routes = self.routes.lock();
+            let stats = routes
+                .entry((labels.method, labels.route))
+                .or_insert_with(|| RouteStats {
+                    latency_us: latency_hdr(),
+                    interval_us: latency_hdr(),
+                    statuses: BTreeMap::new(),
+                });
+            stats.latency_us.saturating_record(micros);
+            stats.interval_us.saturating_record(micros);
+            *stats.statuses.entry(status).or_insert(0) += 1;
+        }
+        self.interval_all_us.lock().saturating_record(micros);
+    }
+
+    /// The latency of the requests answered since the previous call (or
+    /// since start), per route and overall; starts the next interval.
+    pub fn take_interval(&self) -> IntervalLatency {
+        let ms = |h: &Hdr<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        let mut routes: Vec<RouteInterval> = {
+            let mut stats = self.routes.lock();
+            stats
+                .iter_mut()
+                .filter(|(_, s)| !s.interval_us.is_empty())
+                .map(|((method, route), s)| {
+                    let interval = RouteInterval {
+                        method: method.clone(),
+                        route: route.clone(),
+                        count: s.interval_us.len(),
+                        p50_ms: ms(&s.interval_us, 0.50),
+                        p99_ms: ms(&s.interval_us, 0.99),
+                    };
+                    // Keeps the allocation for the next interval.
+                    s.interval_us.reset();
+                    interval
+                })
+                .collect()
+        };
+        routes.sort_by(|a, b| (&a.route, &a.method).cmp(&(&b.route, &b.method)));
+        let mut all = self.interval_all_us.lock();
+        let answered = !all.is_empty();
+        let latency = IntervalLatency {
+            p50_ms: answered.then(|| ms(&all, 0.50)),
+            p99_ms: answered.then(|| ms(&all, 0.99)),
+            routes,
+        };
+        all.reset();
+        latency
     }
 
     /// Mean time to answer, in milliseconds, of the requests answered in

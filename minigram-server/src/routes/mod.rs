@@ -12,6 +12,7 @@ pub(crate) mod like;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod media;
+pub(crate) mod metrics_history;
 pub(crate) mod not_found;
 pub(crate) mod ping;
 pub(crate) mod prometheus_metrics;

@@ -224,3 +224,63 @@ async fn index_page_says_what_runs_and_links_the_endpoints(backend: Backend) {
     }
     assert!(html.contains("minigram-server"));
 }
+
+on_each_backend!(history_keeps_one_sample_a_second_with_rates_and_latency);
+async fn history_keeps_one_sample_a_second_with_rates_and_latency(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Traffic spread over a few sampler ticks.
+    for _ in 0..6 {
+        for _ in 0..20 {
+            app.client.get(app.at("/ping")).send().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // A tick after the last ping, so every ping is in some sample.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let history = app.get_json("/api/metrics/history").await;
+    assert_eq!(history["interval_ms"], 1000);
+    assert_eq!(history["capacity"], 600);
+    let samples = history["samples"].as_array().unwrap();
+    assert!(samples.len() >= 2, "{} samples after 3 s", samples.len());
+    let times: Vec<u64> = samples
+        .iter()
+        .map(|s| s["t_ms"].as_u64().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] < w[1]),
+        "oldest first: {times:?}"
+    );
+    // Some second saw the pings: a rate, and /ping's own latency.
+    let busy = samples
+        .iter()
+        .find(|s| s["requests_per_s"].as_f64().unwrap() > 0.0)
+        .expect("a sample with requests");
+    assert!(busy["p99_ms"].as_f64().is_some());
+    let pinged: u64 = samples
+        .iter()
+        .flat_map(|s| s["routes"].as_array().unwrap())
+        .filter(|r| r["route"] == "/ping")
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(pinged, 120, "every ping is in exactly one sample");
+    assert!(samples.iter().all(|s| s["server_errors_per_s"] == 0.0));
+    // `after` returns only what is newer.
+    let last = *times.last().unwrap();
+    let newer = app
+        .get_json(&format!("/api/metrics/history?after={last}"))
+        .await;
+    assert!(
+        newer["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["t_ms"].as_u64().unwrap() > last)
+    );
+    let response = app
+        .client
+        .get(app.at("/api/metrics/history?after=soon"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
