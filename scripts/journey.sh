@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The scaling journey: installs what the three stages need when it is missing
-# (PostgreSQL, Redis, nginx), builds the server and the load generator, then
+# (PostgreSQL, Redis, nginx, Prometheus), builds the server and the load generator, then
 # runs `minigram-bench journey` (stage 1: one server on the embedded store;
 # stage 2: PostgreSQL + tiered cache; stage 3: nginx over 3 servers, a primary
 # with 2 replicas and a shared Redis), writing report.md, report.json and SVG
@@ -14,6 +14,7 @@ source scripts/lib/prerequisites.sh
 ensure_postgresql
 ensure_redis
 ensure_nginx
+ensure_prometheus
 
 # Built on its own (not together with minigram-bench) so that neither build
 # changes the other's feature set and forces a rebuild.

@@ -4,6 +4,7 @@
 //! - [`stage`] — what each stage runs, bring-up and teardown.
 //! - [`process`] — child processes stopped on drop (also on error and Ctrl-C).
 //! - [`nginx`] — stage 3's load balancer configuration.
+//! - [`prometheus`] — stage 3's Prometheus and the figures read back from it.
 //! - [`ceiling`] — the password-hash ceiling.
 //! - [`origin`] — the origin's (distrusted) claims.
 //! - [`results`] — `report.json`.
@@ -15,6 +16,7 @@ pub mod charts;
 pub mod nginx;
 pub mod origin;
 pub mod process;
+pub mod prometheus;
 pub mod report_markdown;
 pub mod results;
 pub mod stage;
@@ -71,6 +73,7 @@ fn server_binary(args: &JourneyArgs) -> anyhow::Result<PathBuf> {
 async fn journey(args: &JourneyArgs) -> anyhow::Result<()> {
     // Fail before stage 1 rather than after it.
     nginx::find_nginx()?;
+    prometheus::find_prometheus()?;
     let server_bin = server_binary(args)?;
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -128,6 +131,7 @@ async fn run_stage(
         description: stage.describe().to_owned(),
         levels: Vec::new(),
         hasher: HasherSample::default(),
+        prometheus: None,
         error: None,
     };
     let deployment = match bring_up(stage, server_bin, dir).await {
@@ -164,6 +168,22 @@ async fn run_stage(
         }
     }
     run.hasher = hasher_sample(&deployment).await;
+    if let Some(prometheus) = &deployment.prometheus {
+        progress.set_message(format!("stage {}: reading Prometheus", stage.number()));
+        // The last figures are scraped within one interval of the load's end.
+        tokio::time::sleep(prometheus::SCRAPE_SETTLE).await;
+        match prometheus.read_back().await {
+            Ok(readback) => run.prometheus = Some(readback),
+            Err(e) => {
+                let note = format!("reading Prometheus: {e:#}");
+                run.error = Some(
+                    run.error
+                        .take()
+                        .map_or(note.clone(), |e| format!("{e}; {note}")),
+                );
+            }
+        }
+    }
     progress.set_message(format!("stage {}: stopping", stage.number()));
     deployment.stop().await;
     run

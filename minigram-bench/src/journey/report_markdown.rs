@@ -82,8 +82,51 @@ pub fn render(journey: &Journey) -> String {
     out += &ceiling_section(journey);
     out += &time_section(journey);
     out += &failure_section(journey);
+    out += &prometheus_section(journey);
     out += LIMITS;
     out += REPRODUCE;
+    out
+}
+
+/// Stage 3's figures as its Prometheus scraped them, beside the load
+/// generator's count of the same requests.
+fn prometheus_section(journey: &Journey) -> String {
+    let Some((stage, readback)) = journey
+        .stages
+        .iter()
+        .find_map(|s| s.prometheus.as_ref().map(|p| (s, p)))
+    else {
+        return String::new();
+    };
+    let generated: u64 = stage.levels.iter().map(|l| l.report.total_ops).sum();
+    let mut out = format!(
+        "\n## Stage {} through Prometheus\n\n\
+         A real Prometheus ran beside stage {0}, with the project's own configuration and \
+         alert rules (`deploy/prometheus/`), scraping every instance's `/metrics` every 5 s. \
+         Read back through its HTTP API after the load, beside the load generator's own count:\n\n\
+         | figure | Prometheus | load generator |\n\
+         | --- | ---: | ---: |\n\
+         | requests answered by all instances | {:.0} | {generated} operations sent |\n\
+         | instances answering scrapes | {:.0} | — |\n",
+        stage.number, readback.requests_total, readback.instances_up
+    );
+    for (instance, requests) in &readback.requests_per_instance {
+        let _ = writeln!(
+            out,
+            "| requests answered by {instance} | {requests:.0} | — |"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe instances count more than the generator sends: nginx's and the journey's \
+         health checks, the `/api/metrics` reads, and Prometheus's own scrapes. Queries: {}.",
+        readback
+            .queries
+            .iter()
+            .map(|q| format!("`{q}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     out
 }
 

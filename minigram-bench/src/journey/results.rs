@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::ceiling::{HasherSample, sessions_per_s};
+use super::prometheus::PrometheusReadback;
 use super::stage::Stage;
 use crate::report::Report;
 
@@ -35,6 +36,8 @@ pub struct StageRun {
     pub levels: Vec<LevelRun>,
     /// Password hasher counters over all the stage's instances.
     pub hasher: HasherSample,
+    /// Stage 3: what its Prometheus scraped from the instances.
+    pub prometheus: Option<PrometheusReadback>,
     /// Why the stage stopped early, if it did.
     pub error: Option<String>,
 }

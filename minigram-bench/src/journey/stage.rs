@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::nginx::{NginxConfig, find_nginx};
 use super::process::{Process, free_port, wait_healthy};
+use super::prometheus::Prometheus;
 
 /// A stage of the journey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,13 +53,16 @@ impl Stage {
 }
 
 /// A running stage: the URL to load and everything to stop afterwards.
-/// Dropping it stops nginx, the servers, Redis and PostgreSQL, in that order.
+/// Dropping it stops Prometheus, nginx, the servers, Redis and PostgreSQL,
+/// in that order.
 #[derive(Debug)]
 pub struct Deployment {
     /// Where the load generator sends requests.
     pub url: String,
     /// Each app instance's own URL (for `/api/metrics`).
     pub instance_urls: Vec<String>,
+    /// Stage 3's Prometheus, scraping every instance.
+    pub prometheus: Option<Prometheus>,
     nginx: Option<Process>,
     servers: Vec<Process>,
     redis: Option<RedisServer>,
@@ -68,6 +72,7 @@ pub struct Deployment {
 impl Deployment {
     /// Stops everything (also done on drop).
     pub async fn stop(mut self) {
+        self.prometheus.take();
         self.nginx.take();
         self.servers.clear();
         if let Some(redis) = self.redis.take() {
@@ -127,6 +132,7 @@ pub async fn bring_up(stage: Stage, server_bin: &Path, dir: &Path) -> anyhow::Re
             Ok(Deployment {
                 url: url.clone(),
                 instance_urls: vec![url],
+                prometheus: None,
                 nginx: None,
                 servers: vec![server],
                 redis: None,
@@ -154,6 +160,7 @@ pub async fn bring_up(stage: Stage, server_bin: &Path, dir: &Path) -> anyhow::Re
             let mut deployment = Deployment {
                 url: String::new(),
                 instance_urls: Vec::new(),
+                prometheus: None,
                 nginx: None,
                 servers: Vec::new(),
                 redis: None,
@@ -189,6 +196,8 @@ pub async fn bring_up(stage: Stage, server_bin: &Path, dir: &Path) -> anyhow::Re
                 let nginx = start_nginx(&dir.join("nginx"), &ports).await?;
                 deployment.url = nginx.0;
                 deployment.nginx = Some(nginx.1);
+                deployment.prometheus =
+                    Some(Prometheus::start(&dir.join("prometheus"), &ports).await?);
             }
             Ok(deployment)
         }
