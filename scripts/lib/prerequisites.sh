@@ -19,6 +19,17 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# Stops (and disables) a system service a package install just started:
+# the project runs its own instances, on ports of its choosing.
+stop_system_service() {
+  if command -v service >/dev/null 2>&1; then
+    service "$1" stop >/dev/null 2>&1 || true
+  fi
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now "$1" >/dev/null 2>&1 || true
+  fi
+}
+
 # PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): on PATH or under
 # /usr/lib/postgresql/<version>/bin, where minigram's devcluster looks.
 ensure_postgresql() {
@@ -36,12 +47,7 @@ ensure_redis() {
     return 0
   fi
   apt_install redis-server
-  if command -v service >/dev/null 2>&1; then
-    service redis-server stop >/dev/null 2>&1 || true
-  fi
-  if command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now redis-server >/dev/null 2>&1 || true
-  fi
+  stop_system_service redis-server
 }
 
 # nginx, the load balancer in front of stage 3 of `minigram-bench journey`.
@@ -53,12 +59,7 @@ ensure_nginx() {
     return 0
   fi
   apt_install nginx
-  if command -v service >/dev/null 2>&1; then
-    service nginx stop >/dev/null 2>&1 || true
-  fi
-  if command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now nginx >/dev/null 2>&1 || true
-  fi
+  stop_system_service nginx
 }
 
 # cargo-hack, for the feature-matrix check in .ci/run (every feature of every
@@ -88,10 +89,5 @@ ensure_prometheus() {
     return 0
   fi
   apt_install prometheus
-  if command -v service >/dev/null 2>&1; then
-    service prometheus stop >/dev/null 2>&1 || true
-  fi
-  if command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now prometheus >/dev/null 2>&1 || true
-  fi
+  stop_system_service prometheus
 }
