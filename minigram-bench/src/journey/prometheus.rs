@@ -128,14 +128,31 @@ impl Prometheus {
             .map(|(labels, v)| (labels["instance"].as_str().unwrap_or("?").to_owned(), v))
             .collect();
         per_instance.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut per_route: Vec<(String, f64)> = self
+            .query(REQUESTS_PER_ROUTE)
+            .await?
+            .into_iter()
+            .map(|(labels, v)| {
+                let method = labels["method"].as_str().unwrap_or("?");
+                let route = labels["route"].as_str().unwrap_or("?");
+                (format!("{method} {route}"), v)
+            })
+            .collect();
+        per_route.sort_by(|a, b| a.0.cmp(&b.0));
         let up = self.query(UP).await?.first().map_or(0.0, |(_, v)| *v);
         Ok(PrometheusReadback {
             requests_total: total,
             requests_per_instance: per_instance,
+            requests_per_route: per_route,
             instances_up: up,
-            queries: [REQUESTS_TOTAL, REQUESTS_PER_INSTANCE, UP]
-                .map(str::to_owned)
-                .to_vec(),
+            queries: [
+                REQUESTS_TOTAL,
+                REQUESTS_PER_INSTANCE,
+                REQUESTS_PER_ROUTE,
+                UP,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         })
     }
 }
@@ -144,6 +161,8 @@ impl Prometheus {
 const REQUESTS_TOTAL: &str = "sum(minigram_http_requests_total)";
 /// The same per instance: how nginx spread the load.
 const REQUESTS_PER_INSTANCE: &str = "sum by (instance) (minigram_http_requests_total)";
+/// The same per method and route, all instances together.
+const REQUESTS_PER_ROUTE: &str = "sum by (method, route) (minigram_http_requests_total)";
 /// Instances answering scrapes.
 const UP: &str = r#"sum(up{job="minigram"})"#;
 
@@ -154,6 +173,8 @@ pub struct PrometheusReadback {
     pub requests_total: f64,
     /// The same per instance (`127.0.0.1:<port>`).
     pub requests_per_instance: Vec<(String, f64)>,
+    /// The same per `"METHOD /route"`.
+    pub requests_per_route: Vec<(String, f64)>,
     /// Instances answering scrapes at the end.
     pub instances_up: f64,
     /// The PromQL the figures come from.

@@ -88,6 +88,16 @@ pub fn render(journey: &Journey) -> String {
     out
 }
 
+/// The session's operations and the routes that serve them, for setting
+/// Prometheus's counts beside the load generator's.
+const SESSION_ROUTES: [(&str, &str); 5] = [
+    ("register", "POST /api/register"),
+    ("login", "POST /api/login"),
+    ("feed", "GET /api/feed"),
+    ("like", "POST /api/photos/{id}/like"),
+    ("follow", "POST /api/users/{id}/follow"),
+];
+
 /// Stage 3's figures as its Prometheus scraped them, beside the load
 /// generator's count of the same requests.
 fn prometheus_section(journey: &Journey) -> String {
@@ -98,28 +108,47 @@ fn prometheus_section(journey: &Journey) -> String {
     else {
         return String::new();
     };
-    let generated: u64 = stage.levels.iter().map(|l| l.report.total_ops).sum();
     let mut out = format!(
         "\n## Stage {} through Prometheus\n\n\
          A real Prometheus ran beside stage {0}, with the project's own configuration and \
          alert rules (`deploy/prometheus/`), scraping every instance's `/metrics` every 5 s. \
-         Read back through its HTTP API after the load, beside the load generator's own count:\n\n\
-         | figure | Prometheus | load generator |\n\
-         | --- | ---: | ---: |\n\
-         | requests answered by all instances | {:.0} | {generated} operations sent |\n\
-         | instances answering scrapes | {:.0} | — |\n",
-        stage.number, readback.requests_total, readback.instances_up
+         Read back through its HTTP API after the load: {} instances answering scrapes, \
+         {:.0} requests answered in all (",
+        stage.number, readback.instances_up, readback.requests_total
     );
-    for (instance, requests) in &readback.requests_per_instance {
+    out += &readback
+        .requests_per_instance
+        .iter()
+        .map(|(instance, n)| format!("{n:.0} by {instance}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out += "; health checks, metric reads and scrapes included). Per operation, beside the \
+            load generator's own count over all levels:\n\n\
+            | operation | route | answered (Prometheus) | succeeded (generator) | failed (generator) |\n\
+            | --- | --- | ---: | ---: | ---: |\n";
+    for (op, route) in SESSION_ROUTES {
+        let answered = readback
+            .requests_per_route
+            .iter()
+            .find(|(r, _)| r == route)
+            .map_or(0.0, |(_, n)| *n);
+        let (count, failed) = stage
+            .levels
+            .iter()
+            .filter_map(|l| l.report.ops.get(op))
+            .fold((0, 0), |(c, f), o| (c + o.count, f + o.failed));
         let _ = writeln!(
             out,
-            "| requests answered by {instance} | {requests:.0} | — |"
+            "| {op} | `{route}` | {answered:.0} | {} | {failed} |",
+            count - failed
         );
     }
     let _ = writeln!(
         out,
-        "\nThe instances count more than the generator sends: nginx's and the journey's \
-         health checks, the `/api/metrics` reads, and Prometheus's own scrapes. Queries: {}.",
+        "\nThe server counts a request when it answers it, whatever the status; the \
+         generator counts an operation as failed when its answer was an error, came after \
+         its timeout (the server may still have answered it), or was never sent because \
+         an earlier step of the session failed. Queries: {}.",
         readback
             .queries
             .iter()
@@ -328,5 +357,107 @@ mod tests {
         );
         assert_eq!(lines[2], "| 1 | 5 | 100.00% | 123.5 | 13.7 | 45.7 |");
         assert_eq!(lines[3], "| 3 | 1000 | 98.76% | 900.0 | 100.0 | 2500.0 |");
+    }
+}
+
+#[cfg(test)]
+mod prometheus_section_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::journey::ceiling::HasherSample;
+    use crate::journey::prometheus::PrometheusReadback;
+    use crate::journey::results::{LevelRun, StageRun};
+    use crate::journey::stage::Stage;
+    use crate::report::{OpReport, Report};
+
+    fn op(count: u64, failed: u64) -> OpReport {
+        OpReport {
+            count,
+            failed,
+            p50_ms: 1.0,
+            p90_ms: 1.0,
+            p99_ms: 1.0,
+            p999_ms: 1.0,
+            max_ms: 1.0,
+        }
+    }
+
+    fn level(users: usize, register: (u64, u64)) -> LevelRun {
+        let ops = BTreeMap::from([("register".to_owned(), op(register.0, register.1))]);
+        LevelRun {
+            users,
+            report: Report {
+                total_ops: register.0,
+                failed_ops: register.1,
+                success_rate: 1.0,
+                throughput_ops_per_s: 1.0,
+                duration_s: 1.0,
+                p99_ms: 1.0,
+                ops,
+                failures: Vec::new(),
+                retries: 0,
+                params: serde_json::Value::Null,
+            },
+        }
+    }
+
+    #[test]
+    fn prometheus_counts_stand_beside_the_generators_per_operation() {
+        let readback = PrometheusReadback {
+            requests_total: 321.0,
+            requests_per_instance: vec![
+                ("127.0.0.1:1".into(), 200.0),
+                ("127.0.0.1:2".into(), 121.0),
+            ],
+            requests_per_route: vec![("POST /api/register".into(), 57.0)],
+            instances_up: 2.0,
+            queries: vec!["sum(minigram_http_requests_total)".into()],
+        };
+        let journey = Journey {
+            quick: true,
+            cores: 2,
+            levels: vec![5, 50],
+            rate_limit: "off".into(),
+            stages: vec![StageRun {
+                stage: Stage::Balanced,
+                number: 3,
+                description: "three".into(),
+                levels: vec![level(5, (5, 0)), level(50, (50, 3))],
+                hasher: HasherSample::default(),
+                prometheus: Some(readback),
+                error: None,
+            }],
+        };
+        let section = prometheus_section(&journey);
+        assert!(
+            section.contains("## Stage 3 through Prometheus"),
+            "{section}"
+        );
+        assert!(
+            section
+                .contains("321 requests answered in all (200 by 127.0.0.1:1, 121 by 127.0.0.1:2")
+        );
+        // Answered 57 per Prometheus; 55 sent, 3 of them failed, per the generator.
+        assert!(
+            section.contains("| register | `POST /api/register` | 57 | 52 | 3 |"),
+            "{section}"
+        );
+        assert!(
+            section.contains("| login | `POST /api/login` | 0 | 0 | 0 |"),
+            "{section}"
+        );
+    }
+
+    #[test]
+    fn stages_without_prometheus_add_nothing() {
+        let journey = Journey {
+            quick: true,
+            cores: 2,
+            levels: vec![],
+            rate_limit: "off".into(),
+            stages: vec![],
+        };
+        assert_eq!(prometheus_section(&journey), "");
     }
 }
