@@ -318,11 +318,11 @@ const REPRODUCE: &str = "\n## Reproduce\n\n\
 scripts/journey.sh --quick          # levels 5, 50, 200, 1000; a few minutes\n\
 scripts/journey.sh --out my-report  # levels 5 .. 2000\n\
 ```\n\n\
-The script installs PostgreSQL, redis-server and nginx when missing (apt-get as \
-root, else it names the packages), builds the release binaries and runs \
+The script installs PostgreSQL, redis-server, nginx and Prometheus when missing \
+(apt-get as root, else it names the packages), builds the release binaries and runs \
 `cargo run --release -p minigram-bench -- journey`. The output directory holds \
 report.md, report.json (every level's full report), the SVG charts, the generated \
-nginx.conf and every process's log.\n";
+nginx.conf, stage 3's Prometheus configuration and data, and every process's log.\n";
 
 #[cfg(test)]
 mod tests {
