@@ -175,7 +175,9 @@ def schemathesis(venv_bin, url, token, seed, examples, work_dir, label, extra):
         *extra["args"],
     ]
     log(f"schemathesis ({label}): seed {seed}, {examples} examples per operation")
-    return subprocess.run(command).returncode
+    # Run from the scratch directory: Schemathesis keeps a cache in
+    # `.schemathesis/` of its working directory, which must not land in the tree.
+    return subprocess.run(command, cwd=work_dir).returncode
 
 
 def run_backend(args, backend, venv_bin):
@@ -227,6 +229,9 @@ def main():
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--examples", type=int, default=50, help="examples per operation and phase")
     args = parser.parse_args()
+    # Absolute: Schemathesis runs from a scratch directory.
+    args.server = os.path.abspath(args.server)
+    args.venv_bin = os.path.abspath(args.venv_bin)
     backends = list(BACKENDS) if args.backend == "all" else [args.backend]
     results = {backend: run_backend(args, backend, args.venv_bin) for backend in backends}
     log("schemathesis: " + ", ".join(f"{b} {'passed' if ok else 'FAILED'}" for b, ok in results.items()))
