@@ -54,9 +54,11 @@ mod openapi;
 mod rate_limiting;
 mod router;
 mod routes;
+mod security_headers;
 mod shutdown;
 mod state;
 mod store_backend;
+mod web_assets;
 
 pub use api_error::{ApiError, ErrorBody};
 pub use application::{Application, ServeError, StartError};
