@@ -37,9 +37,13 @@ const ERROR_HOOK: &str = r#"
     console.error = (...args) => { note('console: ' + args.join(' ')); original(...args); };
 "#;
 
-async fn open(client: &Client, url: &str) {
+/// Loads `url`, installs the error hook and waits for `ready` (a CSS
+/// selector) to be on the page.
+async fn open(client: &Client, url: &str, ready: &str) {
     client.goto(url).await.unwrap();
     client.execute(ERROR_HOOK, vec![]).await.unwrap();
+    let script = format!("return !!document.querySelector({})", json!(ready));
+    until(client, ready, &script).await;
 }
 
 async fn js(client: &Client, script: &str) -> Value {
@@ -200,13 +204,7 @@ async fn scenario(app: &TestApp) {
     let files = tempfile::tempdir().unwrap();
 
     // Signed out: the sign-up and log-in forms.
-    open(a, &app.url).await;
-    until(
-        a,
-        "the sign-up form",
-        "return !!document.querySelector('#signup')",
-    )
-    .await;
+    open(a, &app.url, "#signup").await;
     screenshot(a, "signed-out").await;
     sign_up(a, "alice").await;
     until_text(a, "main h1", "Your feed").await;
@@ -226,13 +224,7 @@ async fn scenario(app: &TestApp) {
     );
 
     // Bob picks a taken name first: the 409 is explained at the username.
-    open(b, &app.url).await;
-    until(
-        b,
-        "the sign-up form",
-        "return !!document.querySelector('#signup')",
-    )
-    .await;
+    open(b, &app.url, "#signup").await;
     screenshot(b, "signed-out-phone").await;
     sign_up(b, "alice").await;
     until_text(b, "#signup-username-error", "already taken").await;
@@ -240,13 +232,7 @@ async fn scenario(app: &TestApp) {
     until_text(b, "main h1", "Your feed").await;
 
     // Alice: a file that is not an image is refused next to the picker.
-    open(a, &format!("{}/#/post", app.url)).await;
-    until(
-        a,
-        "the upload form",
-        "return !!document.querySelector('#photo-file')",
-    )
-    .await;
+    open(a, &format!("{}/#/post", app.url), "#photo-file").await;
     let fake = files.path().join("notes.png");
     tokio::fs::write(&fake, b"these are notes, not a picture")
         .await
@@ -277,7 +263,7 @@ async fn scenario(app: &TestApp) {
     until_text(a, ".photo .caption", "Sunset over the bay").await;
 
     // Bob follows Alice from her profile and sees the photo at home.
-    open(b, &format!("{}/#/u/{alice_id}", app.url)).await;
+    open(b, &format!("{}/#/u/{alice_id}", app.url), "#follow").await;
     until_text(b, "#follow", "Follow alice").await;
     click(b, "#follow").await;
     until_text(b, "#follow", "Unfollow alice").await;
@@ -329,7 +315,7 @@ async fn scenario(app: &TestApp) {
         json!("true")
     );
     screenshot(b, "feed-phone").await;
-    open(a, &format!("{}/#/global", app.url)).await;
+    open(a, &format!("{}/#/global", app.url), ".photo").await;
     until_text(a, ".photo .likes", "1 like").await;
     screenshot(a, "feed").await;
 
