@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::browser_driver::{Chromedriver, screenshot_dir};
+use crate::browser_driver::{Browser, Chromedriver, screenshot_dir};
 use crate::helpers::{Backend, TestApp, assert_error, spawn_app};
 
 /// The longest any one step may take.
@@ -112,6 +112,26 @@ async fn page_errors(client: &Client) -> Vec<Value> {
         Value::Array(errors) => errors,
         other => panic!("the error hook is gone: {other}"),
     }
+}
+
+/// Nothing went wrong in `browser` since the last look but what `expected`
+/// names (parts of log lines: a refusal the test provoked shows as a
+/// failed load): neither in the browser's own log (console messages,
+/// failed loads, CSP reports, from the page's first moment) nor in what
+/// the hook saw.
+async fn assert_quiet(who: &str, browser: &Browser, expected: &[&str]) {
+    let log: Vec<String> = browser
+        .browser_log()
+        .await
+        .into_iter()
+        .filter(|line| !expected.iter().any(|e| line.contains(e)))
+        .collect();
+    assert_eq!(log, Vec::<String>::new(), "{who}'s browser log");
+    assert_eq!(
+        page_errors(&browser.client).await,
+        Vec::<Value>::new(),
+        "{who}'s page"
+    );
 }
 
 /// Controls without an accessible name, images without alt text, and
@@ -230,6 +250,7 @@ async fn scenario(app: &TestApp) {
     until_text(b, "#signup-username-error", "already taken").await;
     sign_up(b, "bob").await;
     until_text(b, "main h1", "Your feed").await;
+    assert_quiet("bob", &bob, &["status of 409"]).await;
 
     // Alice: a file that is not an image is refused next to the picker.
     open(a, &format!("{}/#/post", app.url), "#photo-file").await;
@@ -242,9 +263,8 @@ async fn scenario(app: &TestApp) {
     click(a, "#photo-submit").await;
     until_text(a, "#photo-file-error", "not an image").await;
     screenshot(a, "upload-error").await;
-    // Only the 415 the test provoked may have been reported (as a failed
-    // resource load, which the hook does not see); nothing else.
-    assert_eq!(page_errors(a).await, Vec::<Value>::new());
+    // Only the 415 the test provoked, as a failed load; nothing else.
+    assert_quiet("alice", &alice, &["status of 415"]).await;
 
     // ...then a real photo with a hostile caption, previewed, posted.
     let photo = files.path().join("sunset.png");
@@ -346,8 +366,8 @@ async fn scenario(app: &TestApp) {
         .unwrap();
     assert_eq!(feed.status(), StatusCode::OK);
 
-    assert_eq!(page_errors(a).await, Vec::<Value>::new(), "alice's page");
-    assert_eq!(page_errors(b).await, Vec::<Value>::new(), "bob's page");
+    assert_quiet("alice", &alice, &[]).await;
+    assert_quiet("bob", &bob, &[]).await;
 
     // Logout ends the session: the old cookie no longer works.
     click(b, "#logout").await;
@@ -370,7 +390,7 @@ async fn scenario(app: &TestApp) {
         b.get_named_cookie("minigram_session").await.is_err(),
         "the browser dropped the cookie"
     );
-    assert_eq!(page_errors(b).await, Vec::<Value>::new(), "bob's page");
+    assert_quiet("bob", &bob, &[]).await;
 
     alice.client.close().await.unwrap();
     bob.client.close().await.unwrap();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use fantoccini::wd::Capabilities;
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -126,6 +126,8 @@ impl Chromedriver {
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut options = json!({ "binary": self.chrome, "args": args });
+        // What the browser logs (console messages, failed loads, CSP
+        // reports) is kept for `browser_log`.
         // Headless windows are at least 500 px wide: phone widths are
         // emulated (the viewport, not the window).
         if width < 500 {
@@ -134,6 +136,7 @@ impl Chromedriver {
         }
         let mut capabilities = Capabilities::new();
         capabilities.insert("goog:chromeOptions".to_owned(), options);
+        capabilities.insert("goog:loggingPrefs".to_owned(), json!({ "browser": "ALL" }));
         let client = tokio::time::timeout(
             DRIVER_START,
             ClientBuilder::new(HttpConnector::new())
@@ -147,6 +150,49 @@ impl Chromedriver {
             client,
             _profile: profile,
         }
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` for the `browser` log: the
+/// entries since the last call (each `{"level","message","source",...}`).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
+
+impl Browser {
+    /// The browser's log entries of level `SEVERE` or `WARNING` since the
+    /// last call, as `"LEVEL message"`.
+    pub async fn browser_log(&self) -> Vec<String> {
+        let entries = self.client.issue_cmd(BrowserLog).await.unwrap();
+        entries
+            .as_array()
+            .expect("the log is a list")
+            .iter()
+            .filter(|entry| matches!(entry["level"].as_str(), Some("SEVERE" | "WARNING")))
+            .map(|entry| {
+                format!(
+                    "{} {}",
+                    entry["level"].as_str().unwrap_or(""),
+                    entry["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
     }
 }
 
