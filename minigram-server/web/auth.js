@@ -65,6 +65,7 @@ export function authView(app, main, notice) {
   });
   replace(main,
     h('h1', {}, 'Share your photos'),
+    h('p', { class: 'hint' }, 'Post photos, follow people, like what they share.'),
     notice ? h('p', { class: 'notice', role: 'status' }, notice) : null,
     h('div', { class: 'columns' }, signup, login));
 }

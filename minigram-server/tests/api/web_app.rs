@@ -32,7 +32,7 @@ fn asset_urls(shell: &str) -> Vec<String> {
 }
 
 /// A cookie-authenticated request to `path` with `origin` (if any).
-async fn with_cookie(
+pub(crate) async fn with_cookie(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
