@@ -41,6 +41,9 @@ const ERROR_HOOK: &str = r#"
 /// Loads `url`, installs the error hook and waits for `ready` (a CSS
 /// selector) to be on the page.
 async fn open(client: &Client, url: &str, ready: &str) {
+    // By way of a blank page: going to the URL already shown, or one that
+    // differs in the fragment only, would not load the page again.
+    client.goto("about:blank").await.unwrap();
     client.goto(url).await.unwrap();
     client.execute(ERROR_HOOK, vec![]).await.unwrap();
     let script = format!("return !!document.querySelector({})", json!(ready));
@@ -343,6 +346,50 @@ async fn scenario(app: &TestApp) {
     for (who, client) in [("alice", a), ("bob", b)] {
         assert_eq!(accessibility_problems(client).await, json!([]), "{who}");
     }
+
+    // Infinite scroll: with more photos than a page (10), scrolling to the
+    // end fetches the next page by its cursor, until there is none.
+    let alice_token = session_cookie(a).await.replace("minigram_session=", "");
+    for n in 2..=12 {
+        let posted = app
+            .upload_to(
+                "/api/photos",
+                &alice_token,
+                picture(48, 32),
+                &format!("photo {n}"),
+            )
+            .await;
+        assert_eq!(posted.status(), StatusCode::CREATED);
+    }
+    open(a, &format!("{}/#/global", app.url), ".photo").await;
+    until(
+        a,
+        "the first page",
+        "return document.querySelectorAll('.photo').length === 10",
+    )
+    .await;
+    js(
+        a,
+        "window.scrollTo(0, document.body.scrollHeight); return true",
+    )
+    .await;
+    until(
+        a,
+        "the second page",
+        "return document.querySelectorAll('.photo').length === 12",
+    )
+    .await;
+    until(
+        a,
+        "no more pages",
+        "return document.querySelector('.more').hidden",
+    )
+    .await;
+    assert_eq!(
+        js(a, "return [...document.querySelectorAll('.photo .caption')].map((c) => c.textContent).slice(0, 2)").await,
+        json!(["photo 12", "photo 11"]),
+        "newest first, each once"
+    );
 
     // A cross-site write carrying Bob's cookie is refused; the cookie
     // itself still works.
