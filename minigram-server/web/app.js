@@ -31,6 +31,7 @@ let cleanup = null;
 const app = {
   user: storedUser(),
   limits: {},
+  limitsKnown: Promise.resolve(),
   signIn(user) {
     this.user = user;
     localStorage.setItem(USER_KEY, JSON.stringify(user));
@@ -127,8 +128,9 @@ window.addEventListener('hashchange', () => {
   main.focus();
 });
 
-// The upload limit, for explaining a 413 and checking before sending.
-api.instance().then((instance) => {
+// The upload limit, for explaining a 413 and checking before sending;
+// views that show it wait for `app.limitsKnown`.
+app.limitsKnown = api.instance().then((instance) => {
   app.limits.maxUploadBytes = instance.max_upload_bytes;
 }).catch(() => {
   // Without it the limit is only named by the server's refusal.

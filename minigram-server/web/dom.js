@@ -48,14 +48,12 @@ export function field({ id, label, hint, ...input }) {
     ? h('textarea', { id, name: id, ...input, type: null })
     : h('input', { id, name: id, ...input });
   const slot = errorSlot(`${id}-error`, control);
+  const note = hint ? h('p', { class: 'hint' }, hint) : null;
   return {
     control,
     slot,
-    element: h('div', { class: 'field' },
-      h('label', { for: id }, label),
-      hint ? h('p', { class: 'hint' }, hint) : null,
-      control,
-      slot),
+    hint: note,
+    element: h('div', { class: 'field' }, h('label', { for: id }, label), note, control, slot),
   };
 }
 

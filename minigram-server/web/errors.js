@@ -13,9 +13,10 @@ export class ApiError extends Error {
   }
 }
 
-// 10485760 → "10 MB".
-export function megabytes(bytes) {
-  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+// 10485760 → "10 MB", 4096 → "4 KB".
+export function size(bytes) {
+  const round = (n) => Math.round(n * 10) / 10;
+  return bytes >= 1024 * 1024 ? `${round(bytes / (1024 * 1024))} MB` : `${round(bytes / 1024)} KB`;
 }
 
 // What to tell the person. `limits.maxUploadBytes` names the upload limit.
@@ -31,7 +32,7 @@ export function explain(error, limits = {}) {
     case 'rate_limited': return `Too many attempts in a short time.${wait}`;
     case 'payload_too_large':
       return limits.maxUploadBytes
-        ? `That file is too large: photos can be at most ${megabytes(limits.maxUploadBytes)}.`
+        ? `That file is too large: photos can be at most ${size(limits.maxUploadBytes)}.`
         : 'That file is too large.';
     case 'unsupported_media_type':
       return 'That file is not an image this site takes. Use a JPEG, PNG, WebP or GIF picture.';

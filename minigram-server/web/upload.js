@@ -5,15 +5,18 @@
 
 import { api } from './api.js';
 import { field, h, replace } from './dom.js';
-import { megabytes } from './errors.js';
+import { size } from './errors.js';
 
 const TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 const CAPTION_MAX = 2200;
 
 export function uploadView(app, main) {
-  const limit = app.limits.maxUploadBytes;
-  const rules = `JPEG, PNG, WebP or GIF${limit ? `, at most ${megabytes(limit)}` : ''}.`;
-  const file = field({ id: 'photo-file', label: 'Photo', hint: rules, type: 'file', accept: TYPES.join(',') });
+  const limit = () => app.limits.maxUploadBytes;
+  const rules = () => `JPEG, PNG, WebP or GIF${limit() ? `, at most ${size(limit())}` : ''}.`;
+  const file = field({ id: 'photo-file', label: 'Photo', hint: rules(), type: 'file', accept: TYPES.join(',') });
+  app.limitsKnown.then(() => {
+    file.hint.textContent = rules();
+  });
   const caption = field({ id: 'photo-caption', label: 'Caption', type: 'textarea', rows: 3, maxlength: CAPTION_MAX });
   const preview = h('img', { class: 'preview', alt: '', hidden: true });
   const button = h('button', { type: 'submit', id: 'photo-submit' }, 'Post');
@@ -33,11 +36,11 @@ export function uploadView(app, main) {
     const picked = chosen();
     if (!picked) return;
     if (picked.type && !TYPES.includes(picked.type)) {
-      file.slot.textContent = `“${picked.name}” is not a picture this site takes. Use a ${rules}`;
+      file.slot.textContent = `“${picked.name}” is not a picture this site takes. Use a ${rules()}`;
       return;
     }
-    if (limit && picked.size > limit) {
-      file.slot.textContent = `“${picked.name}” is ${megabytes(picked.size)}: photos can be at most ${megabytes(limit)}.`;
+    if (limit() && picked.size > limit()) {
+      file.slot.textContent = `“${picked.name}” is ${size(picked.size)}: photos can be at most ${size(limit())}.`;
       return;
     }
     // Decoded first, so a file that only claims to be a picture is
@@ -51,7 +54,7 @@ export function uploadView(app, main) {
       preview.hidden = false;
     }).catch(() => {
       if (chosen() !== picked) return;
-      file.slot.textContent = `“${picked.name}” is not an image this site can read. Use a ${rules}`;
+      file.slot.textContent = `“${picked.name}” is not an image this site can read. Use a ${rules()}`;
     });
   }
 

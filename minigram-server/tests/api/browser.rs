@@ -2,7 +2,8 @@
 //! people in two browsers sign up, one posts a photo, the other follows
 //! them, sees it in the home feed and likes it; a caption full of markup
 //! stays text; a cross-site write with the cookie is refused; logout ends
-//! the session. Screenshots of the main pages go to
+//! the session. And, on a server with tight limits, a too-large upload and
+//! a rate-limited login are explained where they happen. Screenshots of the main pages go to
 //! `<target>/browser-screenshots/`. Needs Debian's `chromium` and
 //! `chromium-driver`; fails (never skips) without them.
 
@@ -13,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::browser_driver::{Browser, Chromedriver, screenshot_dir};
-use crate::helpers::{Backend, TestApp, assert_error, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_error, spawn_app, spawn_with};
 use crate::web_app::with_cookie;
 
 /// The longest any one step may take.
@@ -199,6 +200,28 @@ fn picture(width: u32, height: u32) -> Vec<u8> {
             pixels.extend_from_slice(&rgb);
         }
     }
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A PNG of noise, which does not compress: about `width * height * 3`
+/// bytes.
+fn noise(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    let mut writer = encoder.write_header().unwrap();
+    let mut state: u32 = 0x9e37_79b9;
+    let pixels: Vec<u8> = (0..width * height * 3)
+        .map(|_| {
+            // xorshift32: deterministic, no dependency.
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect();
     writer.write_image_data(&pixels).unwrap();
     writer.finish().unwrap();
     out
@@ -430,4 +453,87 @@ async fn scenario(app: &TestApp) {
 
     alice.client.close().await.unwrap();
     bob.client.close().await.unwrap();
+}
+
+/// The upload limit (bytes) and the login quota (sign-ins per username
+/// in a burst) of `limits_are_explained`.
+const SMALL_UPLOAD: usize = 4096;
+const LOGIN_BURST: u32 = 3;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_and_login_limits_are_explained_where_they_bite() {
+    let app = spawn_with(Backend::Embedded, |c| {
+        c.http.max_upload_bytes = SMALL_UPLOAD;
+        c.rate_limits.include_loopback = true;
+        c.rate_limits.auth_user_per_minute = 1;
+        c.rate_limits.auth_user_burst = LOGIN_BURST;
+        c.rate_limits.auth_ip_per_minute = 100_000;
+        c.rate_limits.auth_ip_burst = 100_000;
+    })
+    .await;
+    tokio::time::timeout(SCENARIO, limits_are_explained(&app))
+        .await
+        .expect("the browser scenario finishes in time");
+}
+
+async fn limits_are_explained(app: &TestApp) {
+    // One of carol's three quick sign-ins.
+    app.register("carol").await;
+    let driver = Chromedriver::start().await;
+    let carol = driver.session(375, 740).await;
+    let c = &carol.client;
+    let files = tempfile::tempdir().unwrap();
+
+    // The second.
+    open(c, &app.url, "#login").await;
+    fill(c, "#login-username", "carol").await;
+    fill(c, "#login-password", "correct horse battery").await;
+    click(c, "#login-submit").await;
+    until_text(c, "main h1", "Your feed").await;
+
+    // Too large: said at once, and again by the server's 413 if sent.
+    open(c, &format!("{}/#/post", app.url), "#photo-file").await;
+    until_text(c, ".field .hint", "at most 4 KB").await;
+    let big = files.path().join("big.png");
+    tokio::fs::write(&big, noise(64, 64)).await.unwrap();
+    let picker = c.find(Locator::Css("#photo-file")).await.unwrap();
+    picker.send_keys(big.to_str().unwrap()).await.unwrap();
+    until_text(c, "#photo-file-error", "photos can be at most 4 KB").await;
+    click(c, "#photo-submit").await;
+    until_text(c, "#photo-file-error", "That file is too large").await;
+    screenshot(c, "upload-too-large").await;
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('.preview:not([hidden])').length"
+        )
+        .await,
+        json!(0),
+        "no preview of a refused file"
+    );
+
+    // A wrong password (the third sign-in), then one too many: 429, with
+    // when to retry, under the form's button.
+    click(c, "#logout").await;
+    until(
+        c,
+        "the log-in form",
+        "return !!document.querySelector('#login')",
+    )
+    .await;
+    fill(c, "#login-username", "carol").await;
+    fill(c, "#login-password", "not the password").await;
+    click(c, "#login-submit").await;
+    until_text(c, "#login-error", "Wrong username or password").await;
+    click(c, "#login-submit").await;
+    until_text(c, "#login-error", "Too many attempts").await;
+    until_text(c, "#login-error", "Try again in").await;
+    screenshot(c, "rate-limited").await;
+    assert_quiet(
+        "carol",
+        &carol,
+        &["status of 413", "status of 401", "status of 429"],
+    )
+    .await;
+    carol.client.close().await.unwrap();
 }
