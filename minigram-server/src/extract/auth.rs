@@ -31,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
             if !cookie_request_allowed(parts) {
                 return Err(ApiError::Forbidden {
                     code: ErrorCode::CsrfRejected,
-                    message: "a request signed in by the session cookie must come from this site's own pages (its Origin is not this host)",
+                    message: "a request signed in by the session cookie must come from this site's own pages (its Origin, or Referer, is missing or another site's)",
                 });
             }
             return Ok(Self(token.to_owned()));

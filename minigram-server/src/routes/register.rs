@@ -1,6 +1,5 @@
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use axum_extra::extract::CookieJar;
 use minigram::{Email, Username};
 use serde::Deserialize;
