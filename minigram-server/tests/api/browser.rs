@@ -3,7 +3,8 @@
 //! them, sees it in the home feed and likes it; a caption full of markup
 //! stays text; a cross-site write with the cookie is refused; logout ends
 //! the session. And, on a server with tight limits, a too-large upload and
-//! a rate-limited login are explained where they happen. Screenshots of the main pages go to
+//! a rate-limited login are explained where they happen, and a dropped
+//! picture posts. Screenshots of the main pages go to
 //! `<target>/browser-screenshots/`. Needs Debian's `chromium` and
 //! `chromium-driver`; fails (never skips) without them.
 
@@ -455,6 +456,26 @@ async fn scenario(app: &TestApp) {
     bob.client.close().await.unwrap();
 }
 
+/// Drops a 24 x 16 PNG (drawn on a canvas) on the upload view's drop zone,
+/// as a drag from the desktop would; calls back when dispatched.
+const DROP_PICTURE: &str = r#"
+    const done = arguments[arguments.length - 1];
+    const canvas = document.createElement('canvas');
+    canvas.width = 24;
+    canvas.height = 16;
+    const paint = canvas.getContext('2d');
+    paint.fillStyle = '#c2185b';
+    paint.fillRect(0, 0, 24, 16);
+    canvas.toBlob((blob) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+      const zone = document.querySelector('.drop');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      done(true);
+    }, 'image/png');
+"#;
+
 /// The upload limit (bytes) and the login quota (sign-ins per username
 /// in a burst) of `limits_are_explained`.
 const SMALL_UPLOAD: usize = 4096;
@@ -511,6 +532,26 @@ async fn limits_are_explained(app: &TestApp) {
         json!(0),
         "no preview of a refused file"
     );
+
+    // A small picture dropped on the drop zone is previewed and posts.
+    c.execute_async(DROP_PICTURE, vec![]).await.unwrap();
+    until(
+        c,
+        "the dropped picture's preview",
+        "const p = document.querySelector('.preview'); return !p.hidden && p.complete && p.naturalWidth === 24",
+    )
+    .await;
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelector('#photo-file').files[0].name"
+        )
+        .await,
+        json!("dropped.png")
+    );
+    fill(c, "#photo-caption", "dropped in").await;
+    click(c, "#photo-submit").await;
+    until_text(c, ".photo .caption", "dropped in").await;
 
     // A wrong password (the third sign-in), then one too many: 429, with
     // when to retry, under the form's button.
