@@ -59,6 +59,15 @@ pub enum ApiError {
         /// What is wrong with the token.
         message: &'static str,
     },
+    /// Authenticated, but the request may not be served as it came (403):
+    /// a cookie-authenticated write from another site.
+    #[error("{message}")]
+    Forbidden {
+        /// The code sent.
+        code: ErrorCode,
+        /// Why the request was refused.
+        message: &'static str,
+    },
     /// Unknown username or wrong password: one answer for both (401).
     #[error("invalid username or password")]
     InvalidCredentials,
@@ -197,6 +206,7 @@ impl ApiError {
         match self {
             Self::Validation(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -213,6 +223,7 @@ impl ApiError {
             Self::Validation(_) => ErrorCode::InvalidInput,
             Self::BadRequest { code, .. }
             | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unavailable { code, .. } => *code,

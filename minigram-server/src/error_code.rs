@@ -54,6 +54,10 @@ pub enum ErrorCode {
     TokenRevoked,
     /// Unknown username or wrong password (one code for both).
     InvalidCredentials,
+    // 403 Forbidden
+    /// A request signed in by the session cookie that changes something
+    /// came from another site: its `Origin` (or `Referer`) is not this host.
+    CsrfRejected,
     // 404 Not Found
     /// No such route.
     NotFound,
@@ -63,6 +67,9 @@ pub enum ErrorCode {
     UserNotFound,
     /// No media file has this name.
     MediaNotFound,
+    /// No web app asset has this name (or the asset version is not this
+    /// build's).
+    AssetNotFound,
     // 405, 409, 413, 415, 429
     /// The route exists but not with this method.
     MethodNotAllowed,
@@ -109,10 +116,12 @@ impl ErrorCode {
         Self::TokenExpired,
         Self::TokenRevoked,
         Self::InvalidCredentials,
+        Self::CsrfRejected,
         Self::NotFound,
         Self::PhotoNotFound,
         Self::UserNotFound,
         Self::MediaNotFound,
+        Self::AssetNotFound,
         Self::MethodNotAllowed,
         Self::UsernameTaken,
         Self::EmailTaken,
@@ -145,10 +154,12 @@ impl ErrorCode {
             Self::TokenExpired => "token_expired",
             Self::TokenRevoked => "token_revoked",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::CsrfRejected => "csrf_rejected",
             Self::NotFound => "not_found",
             Self::PhotoNotFound => "photo_not_found",
             Self::UserNotFound => "user_not_found",
             Self::MediaNotFound => "media_not_found",
+            Self::AssetNotFound => "asset_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UsernameTaken => "username_taken",
             Self::EmailTaken => "email_taken",
@@ -200,10 +211,12 @@ mod tests {
             ErrorCode::TokenExpired => "token_expired",
             ErrorCode::TokenRevoked => "token_revoked",
             ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::CsrfRejected => "csrf_rejected",
             ErrorCode::NotFound => "not_found",
             ErrorCode::PhotoNotFound => "photo_not_found",
             ErrorCode::UserNotFound => "user_not_found",
             ErrorCode::MediaNotFound => "media_not_found",
+            ErrorCode::AssetNotFound => "asset_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::EmailTaken => "email_taken",

@@ -37,6 +37,14 @@
 //! `--rate-limit-loopback`; `X-Forwarded-For` counts only from a
 //! `--trusted-proxy`.
 //!
+//! The web app (`docs/web-app.md`): `/` serves an HTML shell and
+//! `/assets/{version}/{file}` its CSS and JavaScript modules, compiled in
+//! (`web_assets`). Register and login also set an `HttpOnly`,
+//! `SameSite=Strict` session cookie holding the token, accepted when no
+//! bearer header is sent; writes signed in by it must carry this host's
+//! `Origin` (else 403 `csrf_rejected`). Every response carries a strict
+//! Content-Security-Policy, `nosniff` and `Referrer-Policy: same-origin`.
+//!
 //! Accounts (`--password-min-length`, default 8, at least 6): the minimum
 //! new passwords need; logins check none. `/api/metrics` also carries the
 //! origin's fields (`requestsPerSecond`, `memoryUsage`, ...), mapped in
@@ -54,9 +62,11 @@ mod openapi;
 mod rate_limiting;
 mod router;
 mod routes;
+mod security_headers;
 mod shutdown;
 mod state;
 mod store_backend;
+mod web_assets;
 
 pub use api_error::{ApiError, ErrorBody};
 pub use application::{Application, ServeError, StartError};

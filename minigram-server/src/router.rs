@@ -26,8 +26,9 @@ use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
     JSON_BODY_LIMIT, api_metrics, feed, follow, get_photo, health, index, instance, like, login,
     logout, media, metrics_history, not_found::not_found, ping, prometheus_metrics, register,
-    upload_photo, user_photos, user_profile,
+    upload_photo, user_photos, user_profile, web_asset,
 };
+use crate::security_headers::security_headers;
 
 /// The whole HTTP API over `state`, with its middleware: request ids,
 /// tracing, CORS, compression, JSON error bodies, error logging, per-route
@@ -74,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(user_photos::user_photos))
         .routes(routes!(feed::feed))
         .routes(routes!(media::media))
+        .routes(routes!(web_asset::web_asset))
         .split_for_parts();
     openapi::configure(&mut spec, state.minigram().password_policy().min_chars());
     let routes = routes
@@ -124,6 +126,7 @@ pub fn app(state: AppState) -> Router {
             )
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(cors)
+            .layer(security_headers())
             .layer(CompressionLayer::new())
             .layer(from_fn(error_bodies))
             // Inside the error-body layer: sees the handler's response and

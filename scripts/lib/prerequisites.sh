@@ -50,6 +50,17 @@ ensure_redis() {
   stop_system_service redis-server
 }
 
+# Chromium and chromedriver, for minigram-server's browser tests
+# (tests/api/browser.rs drives a headless Chromium through a chromedriver it
+# starts itself; no service is installed).
+ensure_chromium() {
+  if { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } \
+    && command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install chromium chromium-driver
+}
+
 # nginx, the load balancer in front of stage 3 of `minigram-bench journey`.
 # The Debian package starts a system service on port 80; the journey runs its
 # own nginx (`daemon off`, config in its output directory), so a service the

@@ -8,6 +8,8 @@ mod path;
 mod photo_upload;
 mod query;
 mod rejections;
+mod same_origin;
+mod session_cookie;
 
 pub use auth::{AuthUser, BearerToken};
 pub use json::Json;
@@ -15,3 +17,4 @@ pub use page_query::PageQuery;
 pub use path::Path;
 pub use photo_upload::{MULTIPART_OVERHEAD, PhotoUpload, PhotoUploadForm};
 pub use query::Query;
+pub use session_cookie::{SESSION_COOKIE, with_session, without_session};

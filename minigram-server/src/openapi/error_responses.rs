@@ -29,6 +29,13 @@ pub(crate) struct Unauthorized(ErrorBody);
 #[response(status = 401)]
 pub(crate) struct InvalidCredentials(ErrorBody);
 
+/// A write signed in by the session cookie whose `Origin` (or `Referer`)
+/// is not this host (`csrf_rejected`). Bearer-authenticated requests are
+/// never refused so.
+#[derive(IntoResponses)]
+#[response(status = 403)]
+pub(crate) struct CsrfRejected(ErrorBody);
+
 /// No such photo or user (`photo_not_found`, `user_not_found`).
 #[derive(IntoResponses)]
 #[response(status = 404)]

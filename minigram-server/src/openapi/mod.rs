@@ -10,7 +10,7 @@ pub(crate) mod openapi_json;
 
 pub(crate) use openapi_json::OpenApiDocument;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as OpenApiSpec, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
@@ -35,11 +35,13 @@ use utoipa::{Modify, OpenApi};
         (name = "feeds", description = "Home and global feeds."),
         (name = "media", description = "Image files."),
         (name = "operations", description = "Health, metrics and this document."),
+        (name = "web", description = "The web app: its page and its static assets."),
     ),
 )]
 pub(crate) struct ApiDoc;
 
-/// Adds the `bearer` security scheme the authenticated routes name.
+/// Adds the security schemes the authenticated routes name: `bearer`, and
+/// `session_cookie` for the web app.
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -56,6 +58,16 @@ impl Modify for BearerScheme {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::extract::SESSION_COOKIE,
+                "The web app's session: the same token, set `HttpOnly` by register and login, \
+                 cleared by logout. Used only when no `Authorization` header is sent; a request \
+                 other than GET or HEAD signed in by it must carry an `Origin` (or `Referer`) \
+                 of this host, else 403 `csrf_rejected`.",
+            ))),
         );
     }
 }

@@ -41,7 +41,7 @@ pub(crate) enum FeedScope {
     get,
     path = "/api/feed",
     tag = "feeds",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(FeedQuery, PageQuery),
     responses(
         (

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::extract::{AuthUser, Json, Path};
 use crate::openapi::error_responses::{
-    BadRequest, Internal, NotFound, RateLimited, Unauthorized, Unavailable,
+    BadRequest, CsrfRejected, Internal, NotFound, RateLimited, Unauthorized, Unavailable,
 };
 use crate::{ApiError, AppState};
 
@@ -24,11 +24,11 @@ pub(crate) struct FollowJson {
     post,
     path = "/api/users/{id}/follow",
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The user's id.")),
     responses(
         (status = 200, description = "Following (or already following).", body = FollowJson),
-        BadRequest, Unauthorized, NotFound, RateLimited, Internal, Unavailable,
+        BadRequest, Unauthorized, CsrfRejected, NotFound, RateLimited, Internal, Unavailable,
     ),
 )]
 pub(crate) async fn follow(
@@ -51,11 +51,11 @@ pub(crate) async fn follow(
     delete,
     path = "/api/users/{id}/follow",
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The user's id.")),
     responses(
         (status = 200, description = "Not following (any more, or never).", body = FollowJson),
-        BadRequest, Unauthorized, NotFound, RateLimited, Internal, Unavailable,
+        BadRequest, Unauthorized, CsrfRejected, NotFound, RateLimited, Internal, Unavailable,
     ),
 )]
 pub(crate) async fn unfollow(

@@ -11,7 +11,7 @@ use crate::{ApiError, AppState};
     get,
     path = "/api/photos/{id}",
     tag = "photos",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The photo's id.")),
     responses(
         (status = 200, description = "The photo.", body = PhotoJson),

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::extract::{AuthUser, Json, Path};
 use crate::openapi::error_responses::{
-    BadRequest, Internal, NotFound, RateLimited, Unauthorized, Unavailable,
+    BadRequest, CsrfRejected, Internal, NotFound, RateLimited, Unauthorized, Unavailable,
 };
 use crate::{ApiError, AppState};
 
@@ -26,11 +26,11 @@ pub(crate) struct LikeJson {
     post,
     path = "/api/photos/{id}/like",
     tag = "photos",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The photo's id.")),
     responses(
         (status = 200, description = "Liked (or already liked).", body = LikeJson),
-        BadRequest, Unauthorized, NotFound, RateLimited, Internal, Unavailable,
+        BadRequest, Unauthorized, CsrfRejected, NotFound, RateLimited, Internal, Unavailable,
     ),
 )]
 pub(crate) async fn like(
@@ -54,11 +54,11 @@ pub(crate) async fn like(
     delete,
     path = "/api/photos/{id}/like",
     tag = "photos",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The photo's id.")),
     responses(
         (status = 200, description = "Not liked (any more, or never).", body = LikeJson),
-        BadRequest, Unauthorized, NotFound, RateLimited, Internal, Unavailable,
+        BadRequest, Unauthorized, CsrfRejected, NotFound, RateLimited, Internal, Unavailable,
     ),
 )]
 pub(crate) async fn unlike(

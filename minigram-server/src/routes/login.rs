@@ -1,9 +1,11 @@
 use axum::extract::State;
+use axum::http::Uri;
+use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::body::SessionJson;
-use crate::extract::Json;
+use crate::extract::{Json, with_session};
 use crate::openapi::error_responses::{
     BadRequest, Internal, InvalidCredentials, PayloadTooLarge, RateLimited, Unavailable,
 };
@@ -20,7 +22,8 @@ pub(crate) struct LoginRequest {
     password: String,
 }
 
-/// `POST /api/login`: 200 with a session; the same 401 for an unknown user
+/// `POST /api/login`: 200 with a session (in the body for API clients, in
+/// the `HttpOnly` session cookie for the web app); the same 401 for an unknown user
 /// and a wrong password.
 #[utoipa::path(
     post,
@@ -28,17 +31,25 @@ pub(crate) struct LoginRequest {
     tag = "accounts",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in.", body = SessionJson),
+        (
+            status = 200,
+            description = "Signed in.",
+            body = SessionJson,
+            headers(("Set-Cookie" = String, description = "`minigram_session`: the same token for the web app (`HttpOnly; SameSite=Strict; Path=/`, `Secure` over TLS).")),
+        ),
         BadRequest, InvalidCredentials, PayloadTooLarge, RateLimited, Internal, Unavailable,
     ),
 )]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    jar: CookieJar,
+    uri: Uri,
     Json(body): Json<LoginRequest>,
-) -> Result<Json<SessionJson>, ApiError> {
+) -> Result<(CookieJar, Json<SessionJson>), ApiError> {
     let session = state
         .minigram()
         .login(&body.username, &body.password)
         .await?;
-    Ok(Json(session.into()))
+    let jar = with_session(jar, &uri, &session.token);
+    Ok((jar, Json(session.into())))
 }

@@ -20,6 +20,7 @@ pub(crate) mod register;
 pub(crate) mod upload_photo;
 pub(crate) mod user_photos;
 pub(crate) mod user_profile;
+pub(crate) mod web_asset;
 
 /// Largest JSON request body accepted.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;

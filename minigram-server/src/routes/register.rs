@@ -1,11 +1,12 @@
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
+use axum_extra::extract::CookieJar;
 use minigram::{Email, Username};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::body::SessionJson;
-use crate::extract::Json;
+use crate::extract::{Json, with_session};
 use crate::openapi::error_responses::{
     BadRequest, Conflict, Internal, PayloadTooLarge, RateLimited, Unavailable,
 };
@@ -29,7 +30,8 @@ pub(crate) struct RegisterRequest {
     password: String,
 }
 
-/// `POST /api/register`: 201 with a session; 400 `invalid_input` naming the
+/// `POST /api/register`: 201 with a session (body and session cookie, as
+/// for login); 400 `invalid_input` naming the
 /// field for a bad username, email or password (shorter than
 /// `--password-min-length`); 409 when the username or email is taken.
 #[utoipa::path(
@@ -38,19 +40,27 @@ pub(crate) struct RegisterRequest {
     tag = "accounts",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "Registered and signed in.", body = SessionJson),
+        (
+            status = 201,
+            description = "Registered and signed in.",
+            body = SessionJson,
+            headers(("Set-Cookie" = String, description = "`minigram_session`: the same token for the web app (`HttpOnly; SameSite=Strict; Path=/`, `Secure` over TLS).")),
+        ),
         BadRequest, Conflict, PayloadTooLarge, RateLimited, Internal, Unavailable,
     ),
 )]
 pub(crate) async fn register(
     State(state): State<AppState>,
+    jar: CookieJar,
+    uri: Uri,
     Json(body): Json<RegisterRequest>,
-) -> Result<(StatusCode, Json<SessionJson>), ApiError> {
+) -> Result<(StatusCode, CookieJar, Json<SessionJson>), ApiError> {
     let username = Username::parse(&body.username)?;
     let email = Email::parse(&body.email)?;
     // The configured policy (`--password-min-length`), so a refusal names
     // the minimum in effect; the library checks it again.
     let password = state.minigram().password_policy().parse(&body.password)?;
     let session = state.minigram().register(username, email, password).await?;
-    Ok((StatusCode::CREATED, Json(session.into())))
+    let jar = with_session(jar, &uri, &session.token);
+    Ok((StatusCode::CREATED, jar, Json(session.into())))
 }

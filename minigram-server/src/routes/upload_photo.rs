@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use crate::body::PhotoJson;
 use crate::extract::{AuthUser, Json, PhotoUpload, PhotoUploadForm};
 use crate::openapi::error_responses::{
-    BadRequest, Internal, PayloadTooLarge, RateLimited, Unauthorized, Unavailable,
+    BadRequest, CsrfRejected, Internal, PayloadTooLarge, RateLimited, Unauthorized, Unavailable,
     UnsupportedMediaType,
 };
 use crate::{ApiError, AppState};
@@ -15,11 +15,11 @@ use crate::{ApiError, AppState};
     post,
     path = "/api/photos",
     tag = "photos",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     request_body(content = PhotoUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Posted.", body = PhotoJson),
-        BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, RateLimited,
+        BadRequest, Unauthorized, CsrfRejected, PayloadTooLarge, UnsupportedMediaType, RateLimited,
         Internal, Unavailable,
     ),
 )]
@@ -40,11 +40,11 @@ pub(crate) async fn upload_photo(
     post,
     path = "/api/upload",
     tag = "photos",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     request_body(content = PhotoUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Posted.", body = PhotoJson),
-        BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, RateLimited,
+        BadRequest, Unauthorized, CsrfRejected, PayloadTooLarge, UnsupportedMediaType, RateLimited,
         Internal, Unavailable,
     ),
 )]

@@ -12,7 +12,7 @@ use crate::{ApiError, AppState};
     get,
     path = "/api/users/{id}/photos",
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The user's id."), PageQuery),
     responses(
         (

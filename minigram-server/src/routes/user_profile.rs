@@ -11,7 +11,7 @@ use crate::{ApiError, AppState};
     get,
     path = "/api/users/{id}",
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("session_cookie" = [])),
     params(("id" = u64, Path, minimum = 1, description = "The user's id.")),
     responses(
         (status = 200, description = "The profile.", body = ProfileJson),

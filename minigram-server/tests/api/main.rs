@@ -16,6 +16,8 @@ mod pg_cluster;
 mod redis_shared;
 
 mod accounts;
+mod browser;
+mod browser_driver;
 #[cfg(feature = "devcluster")]
 mod cache_tiers;
 mod errors;
@@ -34,3 +36,4 @@ mod replication;
 mod shutdown;
 mod social;
 mod tokens;
+mod web_app;

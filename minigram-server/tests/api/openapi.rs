@@ -67,11 +67,13 @@ fn router_paths(app: &TestApp) -> BTreeSet<String> {
         .collect()
 }
 
-/// A concrete URL path for a template: `1` for ids, a file name for media.
+/// A concrete URL path for a template: `1` for ids, a file name for media
+/// and assets, `0` for the asset version.
 fn concrete(template: &str) -> String {
     template
         .replace("{id}", "1")
         .replace("{file}", "nothing.jpg")
+        .replace("{version}", "0")
 }
 
 #[tokio::test]
