@@ -24,9 +24,9 @@ use crate::observability::{log_errors, track_requests};
 use crate::openapi::{self, ApiDoc, OpenApiDocument, openapi_json};
 use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
-    JSON_BODY_LIMIT, api_metrics, feed, follow, get_photo, health, index, instance, like, login,
-    logout, media, metrics_history, not_found::not_found, ping, prometheus_metrics, register,
-    upload_photo, user_photos, user_profile, web_asset,
+    JSON_BODY_LIMIT, api_metrics, dashboard, feed, follow, get_photo, health, index, instance,
+    like, login, logout, media, metrics_history, not_found::not_found, ping, prometheus_metrics,
+    register, upload_photo, user_photos, user_profile, web_asset,
 };
 use crate::security_headers::security_headers;
 
@@ -61,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(prometheus_metrics::prometheus_metrics))
         .routes(routes!(api_metrics::api_metrics))
         .routes(routes!(metrics_history::metrics_history))
+        .routes(routes!(dashboard::dashboard))
         .routes(routes!(instance::instance))
         .routes(routes!(openapi_json::openapi_json))
         .routes(routes!(register::register).layer(auth_limited.clone()))

@@ -21,9 +21,10 @@ const VERSION_PLACEHOLDER: &str = "{{version}}";
 
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
 
 /// The assets: name, content type, bytes. One file per concern.
-const FILES: [(&str, &str, &[u8]); 9] = [
+const FILES: [(&str, &str, &[u8]); 12] = [
     ("app.css", CSS, include_bytes!("../web/app.css")),
     ("app.js", JS, include_bytes!("../web/app.js")),
     ("api.js", JS, include_bytes!("../web/api.js")),
@@ -33,10 +34,16 @@ const FILES: [(&str, &str, &[u8]); 9] = [
     ("feed.js", JS, include_bytes!("../web/feed.js")),
     ("profile.js", JS, include_bytes!("../web/profile.js")),
     ("upload.js", JS, include_bytes!("../web/upload.js")),
+    // The live dashboard (`/dashboard`).
+    ("dashboard.css", CSS, include_bytes!("../web/dashboard.css")),
+    ("dashboard.js", JS, include_bytes!("../web/dashboard.js")),
+    ("charts.js", JS, include_bytes!("../web/charts.js")),
 ];
 
 /// The shell, before the version is filled in.
 const SHELL: &str = include_str!("../web/index.html");
+/// The dashboard's page, likewise.
+const DASHBOARD: &str = include_str!("../web/dashboard.html");
 
 /// One servable file.
 #[derive(Debug)]
@@ -99,6 +106,7 @@ impl Asset {
 pub(crate) struct WebAssets {
     version: String,
     shell: Asset,
+    dashboard: Asset,
     assets: Vec<Asset>,
 }
 
@@ -111,7 +119,14 @@ static WEB: LazyLock<WebAssets> = LazyLock::new(|| {
     let version = hash_hex(&contents)[..16].to_owned();
     let shell = SHELL.replace(VERSION_PLACEHOLDER, &version);
     WebAssets {
-        shell: Asset::new("index.html", "text/html; charset=utf-8", shell.into_bytes()),
+        shell: Asset::new("index.html", HTML, shell.into_bytes()),
+        dashboard: Asset::new(
+            "dashboard.html",
+            HTML,
+            DASHBOARD
+                .replace(VERSION_PLACEHOLDER, &version)
+                .into_bytes(),
+        ),
         assets: FILES
             .iter()
             .map(|&(name, content_type, bytes)| Asset::new(name, content_type, bytes.to_vec()))
@@ -129,6 +144,11 @@ impl WebAssets {
     /// The HTML shell, its asset URLs filled in.
     pub(crate) fn shell(&'static self) -> &'static Asset {
         &self.shell
+    }
+
+    /// The dashboard's page, its asset URLs filled in.
+    pub(crate) fn dashboard(&'static self) -> &'static Asset {
+        &self.dashboard
     }
 
     /// The asset `name` of `version`; none for another build's version.
@@ -165,6 +185,14 @@ mod tests {
             format!("/assets/{}/app.js", web.version),
         ] {
             assert!(shell.contains(&path), "{path}");
+        }
+        let dashboard = std::str::from_utf8(&web.dashboard().bytes).expect("utf-8");
+        assert!(!dashboard.contains(VERSION_PLACEHOLDER));
+        for path in [
+            format!("/assets/{}/dashboard.css", web.version),
+            format!("/assets/{}/dashboard.js", web.version),
+        ] {
+            assert!(dashboard.contains(&path), "{path}");
         }
         assert!(web.asset(&web.version, "feed.js").is_some());
         assert!(web.asset("0000000000000000", "feed.js").is_none());

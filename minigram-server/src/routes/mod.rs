@@ -2,6 +2,7 @@
 //! extract, parse into domain types, make one library call and respond.
 
 pub(crate) mod api_metrics;
+pub(crate) mod dashboard;
 pub(crate) mod feed;
 pub(crate) mod follow;
 pub(crate) mod get_photo;

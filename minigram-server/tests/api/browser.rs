@@ -579,3 +579,60 @@ async fn limits_are_explained(app: &TestApp) {
     .await;
     carol.client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_draws_live_charts_after_traffic() {
+    let app = spawn_app(Backend::Embedded).await;
+    tokio::time::timeout(SCENARIO, dashboard(&app))
+        .await
+        .expect("the dashboard scenario finishes in time");
+}
+
+async fn dashboard(app: &TestApp) {
+    // Traffic over a few of the sampler's one-second ticks: feed reads and
+    // one bad request each time.
+    let user = app.register("watcher").await;
+    for _ in 0..4 {
+        for _ in 0..25 {
+            assert_eq!(
+                app.get("/api/feed", &user.token).await.status(),
+                StatusCode::OK
+            );
+        }
+        let bad = app.get("/api/feed?limit=abc", &user.token).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let driver = Chromedriver::start().await;
+    let browser = driver.session(1280, 1000).await;
+    let c = &browser.client;
+    open(c, &app.at("/dashboard"), "#chart-requests").await;
+    until_text(c, "#dashboard-status", "samples, one a second").await;
+    // The charts that have data on the embedded store draw it.
+    for id in [
+        "requests", "errors", "latency", "routes", "hasher", "writer", "cache",
+    ] {
+        let script = format!(
+            "return document.querySelectorAll('#chart-{id} polyline, #chart-{id} circle').length > 0"
+        );
+        until(c, &format!("the {id} chart to draw"), &script).await;
+    }
+    // Non-zero data: the request chart's scale is above the empty one's
+    // (1 /s), and the busiest route is the feed.
+    let top = js(
+        c,
+        "const labels = [...document.querySelectorAll('#chart-requests text.axis')]; \
+         return parseFloat(labels[2].textContent);",
+    )
+    .await;
+    assert!(
+        top.as_f64().unwrap() > 1.0,
+        "request chart's top label: {top}"
+    );
+    until_text(c, "#chart-routes ~ ul.legend", "GET /api/feed").await;
+    until_text(c, "#dashboard-instance", "store embedded").await;
+    // What the embedded store has none of says so.
+    until_text(c, "#chart-pool ~ p.empty", "No PostgreSQL pool").await;
+    screenshot(c, "dashboard").await;
+    assert_quiet("the dashboard", &browser, &[]).await;
+}
