@@ -2,10 +2,10 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::extract::{Json, Query};
 use crate::observability::{HISTORY_CAPACITY, HISTORY_INTERVAL, HistorySample};
 use crate::openapi::error_responses::BadRequest;
+use crate::{ApiError, AppState, ErrorCode};
 
 /// `?after`: only samples newer than a previous answer's last `t_ms`, so a
 /// dashboard polling every second or two fetches just what is new.
@@ -13,9 +13,10 @@ use crate::openapi::error_responses::BadRequest;
 #[into_params(parameter_in = Query)]
 pub(crate) struct HistoryQuery {
     /// Only samples taken after this time (milliseconds since the Unix
-    /// epoch); all kept samples when absent.
+    /// epoch); all kept samples when absent. An `int64`, as the spec says
+    /// (Schemathesis found larger values accepted when this was a `u64`).
     #[param(minimum = 0)]
-    after: Option<u64>,
+    after: Option<i64>,
 }
 
 /// The server's recent figures, oldest first.
@@ -46,10 +47,22 @@ pub(crate) struct MetricsHistoryJson {
 pub(crate) async fn metrics_history(
     State(state): State<AppState>,
     Query(query): Query<HistoryQuery>,
-) -> Json<MetricsHistoryJson> {
-    Json(MetricsHistoryJson {
+) -> Result<Json<MetricsHistoryJson>, ApiError> {
+    let after = query
+        .after
+        .map(|after| {
+            u64::try_from(after).map_err(|_| {
+                ApiError::bad_field(
+                    ErrorCode::InvalidInput,
+                    "after must not be negative",
+                    "after",
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Json(MetricsHistoryJson {
         interval_ms: HISTORY_INTERVAL.as_millis() as u64,
         capacity: HISTORY_CAPACITY,
-        samples: state.history().since(query.after),
-    })
+        samples: state.history().since(after),
+    }))
 }
