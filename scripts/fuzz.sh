@@ -25,16 +25,23 @@ cargo fuzz build -s none
 
 logs=fuzz/target/fuzz-logs
 mkdir -p "$logs"
+# What the multipart_upload target's app stored in earlier runs (each run
+# keeps its store and media until it exits, and cannot remove them then).
+rm -rf fuzz/target/multipart_upload-data
 for target in $(cargo fuzz list); do
   corpus="fuzz/corpus/$target"
   mkdir -p "$corpus"
+  corpora=("$corpus")
+  if [ -d "fuzz/seeds/$target" ]; then
+    corpora+=("fuzz/seeds/$target")
+  fi
   options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1)
   if [ -f "fuzz/dicts/$target.dict" ]; then
     options+=(-dict="fuzz/dicts/$target.dict")
   fi
   echo "==> cargo fuzz run -s none $target ($seconds s)"
   log="$logs/$target.log"
-  if ! cargo fuzz run -s none "$target" "$corpus" "fuzz/seeds/$target" -- "${options[@]}" \
+  if ! cargo fuzz run -s none "$target" "${corpora[@]}" -- "${options[@]}" \
     >"$log" 2>&1; then
     tail -n 60 "$log" >&2
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
@@ -44,5 +51,6 @@ for target in $(cargo fuzz list); do
   fi
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   entries=$(find "$corpus" -type f | wc -l)
-  echo "    $target: ${executions:-?} executions, $entries corpus entries"
+  echo "    $target: ${executions:-?} executions, $entries inputs in $corpus"
 done
+echo "==> fuzzing done in $SECONDS s"

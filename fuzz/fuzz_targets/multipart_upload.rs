@@ -53,11 +53,16 @@ fn harness() -> &'static Harness {
             .enable_all()
             .build()
             .expect("a tokio runtime");
-        // Lives as long as the process: the store and media stay open.
-        let dir = Box::leak(Box::new(
-            tempfile::tempdir().expect("a temporary directory"),
-        ));
-        let mut config = ServerConfig::for_tests(dir.path());
+        // Under fuzz/target (git-ignored; scripts/fuzz.sh empties it), and
+        // kept: the store and media stay open for the whole run, which
+        // libFuzzer ends with `exit`, so no destructor would remove it.
+        let parent = concat!(env!("CARGO_MANIFEST_DIR"), "/target/multipart_upload-data");
+        std::fs::create_dir_all(parent).expect("a directory for the app's data");
+        let dir = tempfile::Builder::new()
+            .tempdir_in(parent)
+            .expect("a temporary directory")
+            .keep();
+        let mut config = ServerConfig::for_tests(&dir);
         config.rate_limits.enabled = Switch::Off;
         config.http.max_upload_bytes = MAX_UPLOAD_BYTES;
         let settings = config.resolve().expect("test settings resolve");
