@@ -65,6 +65,10 @@ pub mod cache;
 mod domain;
 mod error;
 pub mod feed;
+/// Entry points for the fuzz targets in `fuzz/` only (docs/fuzzing.md).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod media;
 mod minigram;
 mod minigram_builder;

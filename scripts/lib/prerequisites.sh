@@ -102,3 +102,14 @@ ensure_prometheus() {
   apt_install prometheus
   stop_system_service prometheus
 }
+
+# cargo-fuzz, for scripts/fuzz.sh (the coverage-guided fuzz targets in
+# fuzz/, docs/fuzzing.md). This release installed from crates.io when missing.
+CARGO_FUZZ_VERSION=0.13.2
+ensure_cargo_fuzz() {
+  if cargo fuzz --version >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "==> cargo install cargo-fuzz --version $CARGO_FUZZ_VERSION --locked"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --quiet
+}

@@ -70,6 +70,73 @@ impl CachedValue {
     }
 }
 
+/// A value as the Redis tier reads it, encoded again as the tier would
+/// write it: `None` where the tier would treat the bytes as a miss. For the
+/// `record_decoder` fuzz target only (through [`crate::fuzzing`]).
+#[cfg(all(fuzzing, feature = "redis"))]
+pub fn reencode_for_fuzzing(bytes: &[u8]) -> Option<Vec<u8>> {
+    CachedValue::decode(bytes).map(|value| value.encode())
+}
+
+/// Values as the Redis tier writes them, for the seed corpus of the
+/// `record_decoder` fuzz target: named `cached-*`.
+#[cfg(all(fuzzing, feature = "redis"))]
+pub fn sample_cached_values() -> Vec<(String, Vec<u8>)> {
+    use crate::domain::{Caption, Email, Photo, Username};
+    use crate::media::{ImageType, MediaKey};
+
+    let created_at = chrono::DateTime::from_timestamp_millis(1_764_618_000_123).unwrap_or_default();
+    let ada = Username::parse("ada").expect("a valid username");
+    let user = User {
+        id: UserId::MIN,
+        username: ada.clone(),
+        email: Email::parse("ada@example.com").expect("a valid email"),
+        created_at,
+    };
+    let photo = PhotoView {
+        photo: Photo {
+            id: PhotoId::MIN,
+            author: UserId::MIN,
+            author_username: ada.clone(),
+            caption: Caption::parse("hello").expect("a valid caption"),
+            media_key: MediaKey::new([7; 32], ImageType::Png),
+            content_type: ImageType::Png,
+            width: 3,
+            height: 2,
+            created_at,
+            like_count: 2,
+        },
+        liked_by_viewer: true,
+    };
+    let profile = Profile {
+        user_id: UserId::MIN,
+        username: ada,
+        followers: 1,
+        following: 2,
+        photos: 3,
+        followed_by_viewer: false,
+    };
+    [
+        ("cached-user", CachedValue::User(user)),
+        ("cached-photo", CachedValue::Photo(photo.clone())),
+        ("cached-profile", CachedValue::Profile(profile)),
+        (
+            "cached-followees",
+            CachedValue::Followees(vec![UserId::MIN, UserId::MAX]),
+        ),
+        (
+            "cached-page",
+            CachedValue::Page {
+                items: vec![photo],
+                next_before: PhotoId::new(7),
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.encode()))
+    .collect()
+}
+
 /// One L1 entry: the value and the versions it was read under.
 #[derive(Debug)]
 pub(crate) struct Entry {

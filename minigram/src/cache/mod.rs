@@ -22,6 +22,12 @@ mod read_path;
 mod redis_tier;
 mod version_table;
 
+/// The Redis tier's value codec, for [`crate::fuzzing`].
+#[cfg(all(fuzzing, feature = "redis"))]
+pub(crate) mod fuzzing {
+    pub use super::cached_value::{reencode_for_fuzzing, sample_cached_values};
+}
+
 #[cfg(feature = "redis")]
 pub use cache_config::RedisTierConfig;
 pub use cache_config::{CacheConfig, MemoryTierConfig};

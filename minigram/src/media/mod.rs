@@ -65,6 +65,7 @@ pub fn inspect_image(bytes: &[u8], max_bytes: usize) -> Result<StoredMedia, Medi
     let content_type = imagesize::image_type(bytes)
         .ok()
         .and_then(ImageType::from_detected)
+        .filter(|detected| detected.has_signature(bytes))
         .ok_or(MediaError::UnsupportedType)?;
     let size = imagesize::blob_size(bytes).map_err(|_| MediaError::UnsupportedType)?;
     let (width, height) = match (u32::try_from(size.width), u32::try_from(size.height)) {
@@ -78,4 +79,64 @@ pub fn inspect_image(bytes: &[u8], max_bytes: usize) -> Result<StoredMedia, Medi
         width,
         height,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 1x1 PNG as a PNG encoder writes it.
+    const PNG_1X1: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0bIDATx\xdac\xf8\x0f\x04\x00\x09\xfb\x03\xfdh\xfa\x1c\xcc\x00\x00\x00\x00IEND\xaeB`\x82";
+
+    #[test]
+    fn real_images_are_accepted() {
+        let media = inspect_image(PNG_1X1, 1024).expect("a PNG");
+        assert_eq!(
+            (media.content_type, media.width, media.height),
+            (ImageType::Png, 1, 1)
+        );
+    }
+
+    /// Found by the `image_sniffing` fuzz target: imagesize takes any
+    /// `\x89PNG` prefix for a PNG, so this PNG with its signature's CR LF
+    /// turned into LF LF (what a text-mode transfer does to it, and what
+    /// the signature exists to catch) was accepted as a 1x1 PNG.
+    #[test]
+    fn a_damaged_png_signature_is_refused() {
+        let mut bytes = PNG_1X1.to_vec();
+        bytes[4] = b'\n';
+        assert!(matches!(
+            inspect_image(&bytes, 1024),
+            Err(MediaError::UnsupportedType)
+        ));
+    }
+
+    #[test]
+    fn only_complete_format_signatures_are_accepted() {
+        let dims = [1, 0, 1, 0];
+        let refused: [Vec<u8>; 4] = [
+            // No IHDR chunk where every PNG has it.
+            [&PNG_1X1[..12], b"IHDX", &PNG_1X1[16..]].concat(),
+            // Neither GIF87a nor GIF89a.
+            [&b"GIF8xa"[..], &dims, &[0; 8]].concat(),
+            // A WebP container whose first chunk is none of VP8, VP8L, VP8X.
+            [&b"RIFF\x1a\0\0\0WEBPXXXL\x0d\0\0\0\x2f"[..], &[0; 16]].concat(),
+            // Only the PNG signature's first four bytes.
+            [&b"\x89PNGjunk"[..], &PNG_1X1[8..]].concat(),
+        ];
+        for bytes in refused {
+            assert!(
+                matches!(
+                    inspect_image(&bytes, 1024),
+                    Err(MediaError::UnsupportedType)
+                ),
+                "{bytes:?} accepted"
+            );
+        }
+        let gif = [&b"GIF89a"[..], &dims, &[0; 8]].concat();
+        assert_eq!(
+            inspect_image(&gif, 1024).map(|m| m.content_type).ok(),
+            Some(ImageType::Gif)
+        );
+    }
 }

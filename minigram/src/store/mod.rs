@@ -20,6 +20,8 @@ mod postgres;
 mod store_metric;
 
 pub use counting_store::CountingStore;
+#[cfg(all(fuzzing, feature = "embedded"))]
+pub(crate) use embedded::fuzzing as embedded_fuzzing;
 #[cfg(feature = "embedded")]
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;

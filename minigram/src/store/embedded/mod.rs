@@ -7,6 +7,8 @@
 //!   async runtime), at most `max_concurrent_reads` at a time.
 //! - Values are postcard with a format-version byte (`records.rs`).
 
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing;
 mod group_commit_writer;
 mod read_ops;
 mod records;
