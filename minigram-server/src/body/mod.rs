@@ -10,8 +10,11 @@ mod session_json;
 
 pub use health_json::{
     CacheHealth, ComponentStatus, HasherHealth, HealthComponents, HealthJson, MediaHealth,
-    OverallStatus, PrimaryHealth, RateLimitHealth, ReplicaHealth, StoreHealth,
+    OverallStatus, RateLimitHealth, StoreHealth,
 };
+// Built only behind a replica router.
+#[cfg(feature = "postgres")]
+pub use health_json::{PrimaryHealth, ReplicaHealth};
 pub use instance_json::{
     CacheStaleness, InstanceJson, PasswordHashSettings, QuotaJson, RateLimitSettings,
 };
