@@ -61,10 +61,10 @@ fn email(text: &str) {
     }
 }
 
-/// At least the policy's minimum in characters, at most 1,024 bytes; a
+/// At least the policy's minimum and at most 1,024, in characters; a
 /// policy's `check` agrees with its `parse`.
 fn password(text: &str, chars: usize) {
-    let fits = |min: usize| chars >= min && text.len() <= Password::MAX_BYTES;
+    let fits = |min: usize| chars >= min && chars <= Password::MAX_CHARS;
     let default = Password::parse(text);
     assert_eq!(default.is_ok(), fits(Password::MIN_CHARS), "{text:?}");
     for min in [
