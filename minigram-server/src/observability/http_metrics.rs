@@ -85,8 +85,6 @@ pub struct HttpMetrics {
     latency: LatencyFamily,
     in_flight: Gauge,
     routes: Mutex<HashMap<(String, String), RouteStats>>,
-    /// All routes' requests since the last `take_interval`.
-    interval_all_us: Mutex<Hdr<u64>>,
     total: AtomicU64,
     client_errors: AtomicU64,
     server_errors: AtomicU64,
@@ -135,7 +133,6 @@ impl HttpMetrics {
             latency,
             in_flight,
             routes: Mutex::new(HashMap::new()),
-            interval_all_us: Mutex::new(latency_hdr()),
             total: AtomicU64::new(0),
             client_errors: AtomicU64::new(0),
             server_errors: AtomicU64::new(0),
@@ -192,13 +189,15 @@ impl HttpMetrics {
             stats.interval_us.saturating_record(micros);
             *stats.statuses.entry(status).or_insert(0) += 1;
         }
-        self.interval_all_us.lock().saturating_record(micros);
     }
 
     /// The latency of the requests answered since the previous call (or
     /// since start), per route and overall; starts the next interval.
     pub fn take_interval(&self) -> IntervalLatency {
         let ms = |h: &Hdr<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        // All routes together: the routes' interval histograms merged here,
+        // once a second, rather than a second histogram (and lock) per request.
+        let mut all = latency_hdr();
         let mut routes: Vec<RouteInterval> = {
             let mut stats = self.routes.lock();
             stats
@@ -212,6 +211,8 @@ impl HttpMetrics {
                         p50_ms: ms(&s.interval_us, 0.50),
                         p99_ms: ms(&s.interval_us, 0.99),
                     };
+                    // Same bounds on both sides, so adding cannot fail.
+                    let _ = all.add(&s.interval_us);
                     // Keeps the allocation for the next interval.
                     s.interval_us.reset();
                     interval
@@ -219,15 +220,12 @@ impl HttpMetrics {
                 .collect()
         };
         routes.sort_by(|a, b| (&a.route, &a.method).cmp(&(&b.route, &b.method)));
-        let mut all = self.interval_all_us.lock();
         let answered = !all.is_empty();
-        let latency = IntervalLatency {
+        IntervalLatency {
             p50_ms: answered.then(|| ms(&all, 0.50)),
             p99_ms: answered.then(|| ms(&all, 0.99)),
             routes,
-        };
-        all.reset();
-        latency
+        }
     }
 
     /// Mean time to answer, in milliseconds, of the requests answered in

@@ -7,6 +7,7 @@
 
 pub(crate) mod error_responses;
 pub(crate) mod openapi_json;
+pub(crate) mod page_responses;
 
 pub(crate) use openapi_json::OpenApiDocument;
 
