@@ -27,8 +27,8 @@ pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{
-    PostgresConfig, PostgresStore, ReadConsistency, ReplicaRouter, ReplicaState, ReplicaStatus,
-    RouterConfig, RouterStatus,
+    ClusterMember, ClusterStatus, MemberRole, PostgresConfig, PostgresStore, ReadConsistency,
+    ReplicaRouter, ReplicaState, ReplicaStatus, RouterConfig, RouterStatus,
 };
 pub use store_metric::{MetricKind, MetricSeries, StoreMetric};
 

@@ -36,6 +36,11 @@ impl StoreMetric {
         Self::new(name, help, MetricKind::Counter, value as f64)
     }
 
+    /// A counter of a fractional quantity (seconds), without labels.
+    pub fn float_counter(name: &'static str, help: &'static str, value: f64) -> Self {
+        Self::new(name, help, MetricKind::Counter, value)
+    }
+
     /// A gauge without labels.
     pub fn gauge(name: &'static str, help: &'static str, value: f64) -> Self {
         Self::new(name, help, MetricKind::Gauge, value)

@@ -10,7 +10,9 @@
 //!   connections, pool timeouts and cancelled statements
 //!   `StoreError::Unavailable`.
 //! - [`ReplicaRouter`]: a primary and streaming replicas behind one
-//!   [`Store`](super::Store), with read-your-writes by WAL position.
+//!   [`Store`](super::Store), with read-your-writes by WAL position; given
+//!   Patroni's REST endpoints, it follows the cluster's leader through
+//!   failovers.
 //!
 //! Indexes and the statements they serve (checked with `EXPLAIN`):
 //! `photos_author_id_id_idx (author_id, id DESC)` — the home feed, one
@@ -20,7 +22,9 @@
 //! `follows_pkey (follower_id, followee_id)` — followees and "followed by
 //! the viewer"; `follows_followee_id_idx` — follower counts.
 
+mod cluster_member;
 mod migrations;
+mod patroni_client;
 mod pg_failure;
 mod postgres_config;
 mod postgres_store;
@@ -30,8 +34,9 @@ mod router_config;
 mod rows;
 mod sql;
 
+pub use cluster_member::{ClusterMember, MemberRole};
 pub use postgres_config::PostgresConfig;
 pub use postgres_store::PostgresStore;
 pub use replica_router::ReplicaRouter;
-pub use replica_status::{ReplicaState, ReplicaStatus, RouterStatus};
+pub use replica_status::{ClusterStatus, ReplicaState, ReplicaStatus, RouterStatus};
 pub use router_config::{ReadConsistency, RouterConfig};

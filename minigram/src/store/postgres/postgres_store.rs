@@ -1,4 +1,5 @@
 use std::str::FromStr as _;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,8 +32,9 @@ use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric, from_mill
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: Pool,
-    /// The URL without its password, for messages and status pages.
-    display_url: String,
+    /// The URL without its password, for messages and status pages
+    /// (shared: the router clones stores per read).
+    display_url: Arc<str>,
 }
 
 /// What a replica reports about its replay (see [`PostgresStore::replay_status`]).
@@ -72,15 +74,58 @@ impl PostgresStore {
 
     /// A store whose pool connects on first use, without migrating.
     pub(crate) fn build(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
-        let mut pg_config = tokio_postgres::Config::from_str(url)
+        let pg_config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::backend("parsing the database URL", e))?;
+        Self::build_from(pg_config, crate::redacted_url(url), config)
+    }
+
+    /// A store for one member of a cluster, at `address` (`host:port`),
+    /// with the user, password and database of `base_url` (whose own hosts
+    /// are ignored): how the router reaches the members Patroni reports.
+    /// Connects on first use, without migrating.
+    pub(crate) fn build_member(
+        base_url: &str,
+        address: &str,
+        config: PostgresConfig,
+    ) -> Result<Self, StoreError> {
+        let base = tokio_postgres::Config::from_str(base_url)
+            .map_err(|e| StoreError::backend("parsing the database URL", e))?;
+        let (host, port) = address
+            .rsplit_once(':')
+            .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)))
+            .ok_or_else(|| StoreError::Unavailable {
+                reason: format!("the member address {address:?} is not host:port"),
+            })?;
+        let mut pg_config = tokio_postgres::Config::new();
+        pg_config.host(host).port(port);
+        if let Some(user) = base.get_user() {
+            pg_config.user(user);
+        }
+        if let Some(password) = base.get_password() {
+            pg_config.password(password);
+        }
+        if let Some(dbname) = base.get_dbname() {
+            pg_config.dbname(dbname);
+        }
+        let display_url = format!(
+            "postgresql://{}@{address}/{}",
+            base.get_user().unwrap_or("postgres"),
+            base.get_dbname().unwrap_or("postgres")
+        );
+        Self::build_from(pg_config, display_url, config)
+    }
+
+    fn build_from(
+        mut pg_config: tokio_postgres::Config,
+        display_url: String,
+        config: PostgresConfig,
+    ) -> Result<Self, StoreError> {
         pg_config
             .connect_timeout(config.connect_timeout)
             .application_name(&config.application_name);
         if let Some(timeout) = config.statement_timeout {
             pg_config.options(format!("-c statement_timeout={}", timeout.as_millis()));
         }
-        let display_url = crate::redacted_url(url);
         let manager = Manager::from_config(
             pg_config,
             NoTls,
@@ -96,7 +141,27 @@ impl PostgresStore {
             .recycle_timeout(Some(config.connect_timeout))
             .build()
             .map_err(|e| StoreError::backend("building the connection pool", e))?;
-        Ok(Self { pool, display_url })
+        Ok(Self {
+            pool,
+            display_url: display_url.into(),
+        })
+    }
+
+    /// Applies the schema migrations over one pooled connection.
+    pub(crate) async fn apply_migrations(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await.doing("connecting to PostgreSQL")?;
+        migrations::apply(&mut client).await
+    }
+
+    /// Takes a connection from the pool (opening one when none is idle)
+    /// and puts it back: `Ok` means a statement sent now would reach the
+    /// server. Nothing is sent, so a caller may wait and call again, where
+    /// retrying a failed write could apply it twice.
+    pub(crate) async fn ready(&self) -> Result<(), StoreError> {
+        self.client()
+            .await
+            .map(drop)
+            .doing("connecting to the primary")
     }
 
     /// The URL connected to, without its password.

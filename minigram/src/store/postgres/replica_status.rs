@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::ReadConsistency;
+use super::{ClusterMember, ReadConsistency};
 
 /// Whether a replica takes reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +64,11 @@ pub struct RouterStatus {
     pub primary_lsn: Option<u64>,
     /// Why the primary is down, when it is.
     pub primary_error: Option<String>,
-    /// Every replica, in the order given.
+    /// Every replica, in the order given (following Patroni: its
+    /// non-leader members).
     pub replicas: Vec<ReplicaStatus>,
+    /// The Patroni cluster followed, when the router follows one.
+    pub cluster: Option<ClusterStatus>,
     /// What reads are guaranteed to see.
     pub consistency: ReadConsistency,
     /// How long a user's reads follow their writes.
@@ -75,4 +78,21 @@ pub struct RouterStatus {
     pub max_lag: Duration,
     /// The same bound in WAL bytes.
     pub max_lag_bytes: u64,
+}
+
+/// The Patroni cluster a router follows, as last read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterStatus {
+    /// The REST endpoints, in the order they are tried.
+    pub patroni_urls: Vec<String>,
+    /// The member writes go to now (`None` before a leader accepted writes).
+    pub leader: Option<String>,
+    /// Every member as Patroni last reported it.
+    pub members: Vec<ClusterMember>,
+    /// Why the last read of `/cluster` failed, when it did.
+    pub last_error: Option<String>,
+    /// Changes of leader followed since the router started.
+    pub failovers: u64,
+    /// How long a write waits for a primary during a failover.
+    pub failover_write_wait: Duration,
 }

@@ -46,6 +46,14 @@ pub struct RouterConfig {
     /// How long a replica that failed a read or a health check stays out
     /// before it is tried again (default 1 s).
     pub bench_duration: Duration,
+    /// Following Patroni: how often its `GET /cluster` is read to learn the
+    /// leader and the replicas (default 250 ms). A failover is noticed at
+    /// most this long after Patroni records it.
+    pub patroni_poll_interval: Duration,
+    /// Following Patroni: how long a write waits for a primary that accepts
+    /// it while there is none (a failover in progress) before failing with
+    /// `StoreError::Unavailable` (default 5 s).
+    pub failover_write_wait: Duration,
 }
 
 impl Default for RouterConfig {
@@ -59,6 +67,8 @@ impl Default for RouterConfig {
             max_lag_bytes: 16 * 1024 * 1024,
             max_lag: Duration::from_secs(5),
             bench_duration: Duration::from_secs(1),
+            patroni_poll_interval: Duration::from_millis(250),
+            failover_write_wait: Duration::from_secs(5),
         }
     }
 }
