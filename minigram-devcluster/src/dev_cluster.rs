@@ -532,18 +532,18 @@ impl Drop for DevCluster {
 }
 
 /// A port on 127.0.0.1 that nothing listens on right now.
-fn free_port() -> Result<u16, DevClusterError> {
+pub(crate) fn free_port() -> Result<u16, DevClusterError> {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(DevClusterError::io("finding a free port"))
 }
 
-fn port_is_free(port: u16) -> bool {
+pub(crate) fn port_is_free(port: u16) -> bool {
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<(), DevClusterError> {
+pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<(), DevClusterError> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(
         DevClusterError::io(format!("setting the mode of {}", path.display())),
@@ -551,6 +551,6 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), DevClusterError> {
 }
 
 /// Quotes a PostgreSQL identifier.
-fn quote_identifier(name: &str) -> String {
+pub(crate) fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -67,6 +67,28 @@ pub enum DevClusterError {
         "`redis-server` was not found on PATH; install the Debian package redis-server (`apt-get install -y redis-server`)"
     )]
     MissingRedis,
+    /// Patroni is not installed (the high-availability cluster,
+    /// [`crate::HaCluster`], runs it).
+    #[error(
+        "`patroni` was not found on PATH; install the Debian package patroni (`apt-get install -y patroni etcd-server`)"
+    )]
+    MissingPatroni,
+    /// etcd is not installed (the high-availability cluster,
+    /// [`crate::HaCluster`], keeps Patroni's state in it).
+    #[error(
+        "`etcd` was not found on PATH; install the Debian package etcd-server (`apt-get install -y patroni etcd-server`)"
+    )]
+    MissingEtcd,
+    /// A request to a Patroni or etcd REST API failed.
+    #[error("{what} ({url}): {reason}")]
+    Http {
+        /// What was asked.
+        what: String,
+        /// The URL.
+        url: String,
+        /// The client's error or the unexpected answer.
+        reason: String,
+    },
     /// The migration hook given to [`crate::TemplateDatabases::new`] failed
     /// on the template database.
     #[error("migrating the template database failed: {0}")]

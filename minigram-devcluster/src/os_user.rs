@@ -1,4 +1,5 @@
-//! Which operating-system user the PostgreSQL servers run as.
+//! Which operating-system user the PostgreSQL servers (and Patroni, which
+//! runs them in the high-availability cluster) run as.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -60,6 +61,43 @@ impl ServerUser {
             }
             None => tokio::process::Command::new(program),
         };
+        command.kill_on_drop(true);
+        command
+    }
+
+    /// A command running `program` itself as the server user — no
+    /// `runuser` in between, the user and group are switched in the child
+    /// before `exec` — so the child's pid is the program's pid and a signal
+    /// sent to it reaches the program (for a supervisor such as Patroni,
+    /// which `runuser` would fork under and orphan when killed).
+    ///
+    /// The environment is cleared down to `PATH` (this process's), `HOME`
+    /// (`home`, a directory the server user owns: Python and libpq look
+    /// there) and `USER`/`LOGNAME`, so nothing of this process's
+    /// environment — `PG*`, `PATRONI_*`, proxies — reaches the server.
+    pub(crate) fn direct_command(&self, program: &Path, home: &Path) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(program);
+        command.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        command.env("HOME", home);
+        match &self.run_as {
+            Some(account) => {
+                command
+                    .uid(account.uid)
+                    .gid(account.gid)
+                    .env("USER", &account.name)
+                    .env("LOGNAME", &account.name);
+            }
+            None => {
+                for name in ["USER", "LOGNAME"] {
+                    if let Some(value) = std::env::var_os(name) {
+                        command.env(name, value);
+                    }
+                }
+            }
+        }
         command.kill_on_drop(true);
         command
     }

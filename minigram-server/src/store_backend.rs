@@ -14,7 +14,7 @@ use minigram::store::{
     PostgresConfig, PostgresStore, ReadConsistency, ReplicaRouter, RouterConfig,
 };
 #[cfg(feature = "devcluster")]
-use minigram_devcluster::DevCluster;
+use minigram_devcluster::{DevCluster, HaCluster};
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::application::StartError;
@@ -44,6 +44,9 @@ pub(crate) struct StoreBackend {
     /// The dev cluster this server started; stopped after the store closes.
     #[cfg(feature = "devcluster")]
     pub cluster: Option<DevCluster>,
+    /// The Patroni cluster this server started (`--ha`); stopped likewise.
+    #[cfg(feature = "devcluster")]
+    pub ha_cluster: Option<HaCluster>,
     /// The cache in front of the store (`store` is then this cache).
     pub cache: Option<Arc<CachedStore>>,
     /// The Redis in use (`--redis-url`, or the one this server started).
@@ -78,6 +81,8 @@ impl StoreBackend {
             router: None,
             #[cfg(feature = "devcluster")]
             cluster: None,
+            #[cfg(feature = "devcluster")]
+            ha_cluster: None,
             cache: None,
             redis_url: None,
             #[cfg(feature = "devcluster")]
@@ -171,6 +176,11 @@ impl StoreBackend {
             cluster.stop().await?;
         }
         #[cfg(feature = "devcluster")]
+        if let Some(cluster) = self.ha_cluster.take() {
+            tracing::info!("stopping the Patroni HA cluster");
+            cluster.stop().await?;
+        }
+        #[cfg(feature = "devcluster")]
         if let Some(redis) = self.redis_server.take() {
             tracing::info!("stopping the local redis-server");
             redis.stop().await;
@@ -201,7 +211,19 @@ async fn open_postgres(settings: &PostgresSettings) -> Result<StoreBackend, Star
     match &settings.source {
         PostgresSource::External {
             primary_url,
+            patroni_urls,
+            ..
+        } if !patroni_urls.is_empty() => {
+            tracing::info!(
+                patroni = ?patroni_urls,
+                "following a Patroni cluster (--patroni-url)"
+            );
+            connect_patroni(settings, patroni_urls, primary_url.expose_secret()).await
+        }
+        PostgresSource::External {
+            primary_url,
             replica_urls,
+            ..
         } => {
             tracing::info!(
                 replicas = replica_urls.len(),
@@ -213,10 +235,26 @@ async fn open_postgres(settings: &PostgresSettings) -> Result<StoreBackend, Star
                 .collect();
             connect(settings, primary_url.expose_secret(), &replica_urls).await
         }
-        PostgresSource::DevCluster { dir, replicas } => {
-            start_dev_cluster(settings, dir.clone(), *replicas).await
-        }
+        PostgresSource::DevCluster {
+            dir,
+            replicas,
+            ha: false,
+        } => start_dev_cluster(settings, dir.clone(), *replicas).await,
+        PostgresSource::DevCluster {
+            dir,
+            replicas,
+            ha: true,
+        } => start_ha_cluster(settings, dir.clone(), *replicas).await,
     }
+}
+
+#[cfg(all(feature = "postgres", not(feature = "devcluster")))]
+async fn start_ha_cluster(
+    settings: &PostgresSettings,
+    dir: std::path::PathBuf,
+    replicas: usize,
+) -> Result<StoreBackend, StartError> {
+    start_dev_cluster(settings, dir, replicas).await
 }
 
 #[cfg(all(feature = "postgres", not(feature = "devcluster")))]
@@ -281,6 +319,84 @@ async fn start_dev_cluster(
     }
 }
 
+/// Starts etcd and `replicas + 1` PostgreSQL nodes under Patroni
+/// (synchronous replication) in `dir`, and follows them.
+#[cfg(feature = "devcluster")]
+async fn start_ha_cluster(
+    settings: &PostgresSettings,
+    dir: std::path::PathBuf,
+    replicas: usize,
+) -> Result<StoreBackend, StartError> {
+    let cluster = HaCluster::builder()
+        .nodes(replicas + 1)
+        .data_dir(&dir)
+        .start()
+        .await?;
+    let prepared = async {
+        cluster.stop_when_process_exits()?;
+        cluster.ensure_database(DEV_DATABASE).await?;
+        Ok::<_, StartError>(())
+    }
+    .await;
+    if let Err(e) = prepared {
+        let _ = cluster.stop().await;
+        return Err(e);
+    }
+    let patroni_urls = cluster.patroni_urls();
+    let database_url = cluster.multi_host_url(DEV_DATABASE);
+    tracing::info!(
+        dir = %dir.display(),
+        elapsed_ms = cluster.start_time().as_millis() as u64,
+        "Patroni HA cluster started: PostgreSQL {database_url}, Patroni REST {}",
+        patroni_urls.join(", ")
+    );
+    match connect_patroni(settings, &patroni_urls, &database_url).await {
+        Ok(mut backend) => {
+            backend.ha_cluster = Some(cluster);
+            Ok(backend)
+        }
+        Err(e) => {
+            let _ = cluster.stop().await;
+            Err(e)
+        }
+    }
+}
+
+/// The router settings the flags give.
+#[cfg(feature = "postgres")]
+fn router_config(settings: &PostgresSettings) -> RouterConfig {
+    RouterConfig {
+        pool: PostgresConfig {
+            pool_size: settings.pool_size,
+            application_name: "minigram-server".into(),
+            ..PostgresConfig::default()
+        },
+        consistency: match settings.read_consistency {
+            ReadConsistencyArg::ReadYourWrites => ReadConsistency::ReadYourWrites,
+            ReadConsistencyArg::AllWrites => ReadConsistency::AllWritesThroughThisRouter,
+        },
+        sticky_window: settings.sticky_window,
+        max_lag: settings.max_replica_lag,
+        failover_write_wait: settings.failover_write_wait,
+        ..RouterConfig::default()
+    }
+}
+
+/// A [`ReplicaRouter`] following the Patroni cluster at `patroni_urls`.
+#[cfg(feature = "postgres")]
+async fn connect_patroni(
+    settings: &PostgresSettings,
+    patroni_urls: &[String],
+    database_url: &str,
+) -> Result<StoreBackend, StartError> {
+    let router =
+        ReplicaRouter::connect_patroni(patroni_urls, database_url, router_config(settings)).await?;
+    let router = Arc::new(router);
+    let mut backend = StoreBackend::plain(router.clone());
+    backend.router = Some(router);
+    Ok(backend)
+}
+
 /// A [`PostgresStore`] on the primary, or a [`ReplicaRouter`] when there
 /// are replicas.
 #[cfg(feature = "postgres")]
@@ -289,30 +405,12 @@ async fn connect(
     primary_url: &str,
     replica_urls: &[String],
 ) -> Result<StoreBackend, StartError> {
-    let pool = PostgresConfig {
-        pool_size: settings.pool_size,
-        application_name: "minigram-server".into(),
-        ..PostgresConfig::default()
-    };
+    let config = router_config(settings);
     if replica_urls.is_empty() {
-        let store = PostgresStore::connect(primary_url, pool).await?;
+        let store = PostgresStore::connect(primary_url, config.pool).await?;
         return Ok(StoreBackend::plain(Arc::new(store)));
     }
-    let router = ReplicaRouter::connect(
-        primary_url,
-        replica_urls,
-        RouterConfig {
-            pool,
-            consistency: match settings.read_consistency {
-                ReadConsistencyArg::ReadYourWrites => ReadConsistency::ReadYourWrites,
-                ReadConsistencyArg::AllWrites => ReadConsistency::AllWritesThroughThisRouter,
-            },
-            sticky_window: settings.sticky_window,
-            max_lag: settings.max_replica_lag,
-            ..RouterConfig::default()
-        },
-    )
-    .await?;
+    let router = ReplicaRouter::connect(primary_url, replica_urls, config).await?;
     let router = Arc::new(router);
     let mut backend = StoreBackend::plain(router.clone());
     backend.router = Some(router);

@@ -50,6 +50,20 @@ ensure_redis() {
   stop_system_service redis-server
 }
 
+# patroni and etcd, for minigram's devcluster HA cluster (HaCluster: one
+# etcd member and PostgreSQL nodes managed by Patroni; needs PostgreSQL too,
+# see ensure_postgresql). The Debian packages may start system services;
+# the tests run their own etcd and Patroni on free ports, so services the
+# install just started are stopped again.
+ensure_patroni() {
+  if command -v patroni >/dev/null 2>&1 && command -v etcd >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install patroni etcd-server
+  stop_system_service patroni
+  stop_system_service etcd
+}
+
 # Chromium and chromedriver, for minigram-server's browser tests
 # (tests/api/browser.rs drives a headless Chromium through a chromedriver it
 # starts itself; no service is installed).

@@ -72,6 +72,9 @@ pub struct StoreHealth {
     /// Behind a replica router: how many replicas take reads.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthy_replicas: Option<usize>,
+    /// Following a Patroni cluster: the leader and every member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<super::ClusterJson>,
 }
 
 /// A replica router's primary.

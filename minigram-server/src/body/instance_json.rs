@@ -38,6 +38,10 @@ pub struct InstanceJson {
     /// primary after their write, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sticky_window_ms: Option<u64>,
+    /// Following a Patroni cluster (`--ha`, `--patroni-url`): the leader and
+    /// every member with its role, address, state and lag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<super::ClusterJson>,
 }
 
 /// How stale a cached read can be: never through the instance that took

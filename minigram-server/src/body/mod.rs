@@ -1,5 +1,6 @@
 //! Response bodies, shaped exactly as docs/api.md (and the origin's clients) expect.
 
+mod cluster_json;
 mod health_json;
 mod instance_json;
 mod metrics_json;
@@ -8,6 +9,7 @@ mod photo_page;
 mod profile_json;
 mod session_json;
 
+pub use cluster_json::ClusterJson;
 pub use health_json::{
     CacheHealth, ComponentStatus, HasherHealth, HealthComponents, HealthJson, MediaHealth,
     OverallStatus, RateLimitHealth, StoreHealth,

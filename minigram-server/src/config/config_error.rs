@@ -9,10 +9,11 @@ use super::cache::CacheMode;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// `--database-url` and `--replicas` both given.
+    /// `--database-url` and `--replicas` (or `--ha`) both given.
     #[error(
-        "--database-url and --replicas contradict each other: --database-url serves from \
-         PostgreSQL servers you run, --replicas starts a local dev cluster; pass only one"
+        "--database-url and --replicas/--ha contradict each other: --database-url serves from \
+         PostgreSQL servers you run, --replicas and --ha start a local cluster; pass only one \
+         (for a Patroni cluster you run, give --database-url with --patroni-url)"
     )]
     DatabaseUrlWithReplicas,
     /// `--replica-url` without `--database-url`.
@@ -21,6 +22,12 @@ pub enum ConfigError {
          --database-url, or use --replicas N for a local dev cluster with N replicas"
     )]
     ReplicaUrlWithoutDatabaseUrl,
+    /// `--patroni-url` without `--database-url`.
+    #[error(
+        "--patroni-url needs --database-url (the user, password and database to reach the \
+         cluster's members with): add --database-url, or use --ha for a local Patroni cluster"
+    )]
+    PatroniUrlWithoutDatabaseUrl,
     /// `--store embedded` with `--database-url` or `--replicas`.
     #[error(
         "--store embedded cannot be combined with --database-url or --replicas: drop \
@@ -97,7 +104,9 @@ impl ConfigError {
             Self::DatabaseUrlWithReplicas | Self::EmbeddedWithPostgresFlags => {
                 ErrorKind::ArgumentConflict
             }
-            Self::ReplicaUrlWithoutDatabaseUrl => ErrorKind::MissingRequiredArgument,
+            Self::ReplicaUrlWithoutDatabaseUrl | Self::PatroniUrlWithoutDatabaseUrl => {
+                ErrorKind::MissingRequiredArgument
+            }
             Self::PostgresNotBuilt
             | Self::DevClusterNotBuilt
             | Self::RedisNotBuilt { .. }

@@ -39,4 +39,9 @@ impl DataDirFlags {
     pub fn postgres_dir(&self) -> PathBuf {
         self.path.join("postgres")
     }
+
+    /// Where `--ha` keeps its etcd and Patroni-managed PostgreSQL nodes.
+    pub fn postgres_ha_dir(&self) -> PathBuf {
+        self.path.join("postgres-ha")
+    }
 }

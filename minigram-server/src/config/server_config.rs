@@ -179,7 +179,7 @@ mod tests {
         let resolved = settings(&["--replicas", "2", "--data-dir", "/d"]);
         assert!(matches!(
             resolved.as_ref().map(|s| s.store.postgres_source()),
-            Some(Some(PostgresSource::DevCluster { dir, replicas: 2 }))
+            Some(Some(PostgresSource::DevCluster { dir, replicas: 2, ha: false }))
                 if dir == Path::new("/d/postgres")
         ));
         let resolved = settings(&["--store", "postgres"]);
@@ -187,6 +187,51 @@ mod tests {
             resolved.as_ref().map(|s| s.store.postgres_source()),
             Some(Some(PostgresSource::DevCluster { replicas: 0, .. }))
         ));
+    }
+
+    #[cfg(feature = "devcluster")]
+    #[test]
+    fn ha_starts_a_patroni_cluster_with_at_least_one_replica() {
+        use crate::config::PostgresSource;
+        use std::path::Path;
+
+        let resolved = settings(&["--replicas", "2", "--ha", "--data-dir", "/d"]);
+        assert!(matches!(
+            resolved.as_ref().map(|s| s.store.postgres_source()),
+            Some(Some(PostgresSource::DevCluster { dir, replicas: 2, ha: true }))
+                if dir == Path::new("/d/postgres-ha")
+        ));
+        let resolved = settings(&["--ha"]);
+        assert!(matches!(
+            resolved.as_ref().map(|s| s.store.postgres_source()),
+            Some(Some(PostgresSource::DevCluster {
+                replicas: 2,
+                ha: true,
+                ..
+            }))
+        ));
+        let resolved = settings(&["--ha", "--replicas", "0"]);
+        assert!(matches!(
+            resolved.as_ref().map(|s| s.store.postgres_source()),
+            Some(Some(PostgresSource::DevCluster {
+                replicas: 1,
+                ha: true,
+                ..
+            }))
+        ));
+        assert!(
+            ServerConfig::try_parse_from([
+                "minigram-server",
+                "--ha",
+                "--database-url",
+                "postgres://p/db"
+            ])
+            .is_err()
+        );
+        assert!(
+            ServerConfig::try_parse_from(["minigram-server", "--patroni-url", "http://h:8008"])
+                .is_err()
+        );
     }
 
     #[cfg(feature = "postgres")]
@@ -206,6 +251,7 @@ mod tests {
             Some(Some(PostgresSource::External {
                 primary_url,
                 replica_urls,
+                ..
             })) => Some((
                 primary_url.expose_secret(),
                 replica_urls

@@ -82,6 +82,30 @@ pub struct StoreFlags {
     #[arg(long, env = "MINIGRAM_REPLICAS")]
     pub replicas: Option<usize>,
 
+    /// With --replicas (or alone: 2 replicas), start a high-availability cluster instead:
+    /// etcd and N+1 PostgreSQL nodes managed by Patroni with synchronous replication, so
+    /// the primary fails over automatically. Needs Debian's `patroni` and `etcd-server`.
+    #[arg(long, env = "MINIGRAM_HA", conflicts_with = "database_url")]
+    pub ha: bool,
+
+    /// A Patroni REST endpoint of the cluster behind --database-url (`http://host:8008`;
+    /// repeatable, in the variable comma-separated): writes follow the leader through
+    /// failovers and replicas are discovered. --database-url then gives only the user,
+    /// password and database (a multi-host URL is fine).
+    #[arg(
+        long = "patroni-url",
+        env = "MINIGRAM_PATRONI_URLS",
+        value_delimiter = ',',
+        requires = "database_url",
+        conflicts_with = "replica_urls"
+    )]
+    pub patroni_urls: Vec<String>,
+
+    /// Following Patroni: how long a write waits for a new primary during a failover
+    /// before it gets 503 with Retry-After, in milliseconds.
+    #[arg(long, env = "MINIGRAM_FAILOVER_WRITE_WAIT_MS", default_value_t = 5_000)]
+    pub failover_write_wait_ms: u64,
+
     /// Most connections per PostgreSQL pool (one pool for the primary, one per replica).
     #[arg(long, env = "MINIGRAM_PG_POOL_SIZE", default_value_t = 16)]
     pub pg_pool_size: usize,
@@ -131,6 +155,8 @@ pub struct PostgresSettings {
     pub sticky_window: Duration,
     /// The lag past which a replica stops taking reads; at least 1 ms.
     pub max_replica_lag: Duration,
+    /// Following Patroni: how long writes wait for a primary in a failover.
+    pub failover_write_wait: Duration,
 }
 
 /// Where the PostgreSQL store's servers come from.
@@ -142,6 +168,10 @@ pub enum PostgresSource {
         primary_url: SecretString,
         /// Its streaming replicas' URLs (reads go there).
         replica_urls: Vec<SecretString>,
+        /// Patroni REST endpoints: when given, the primary and replicas are
+        /// whatever Patroni says now, and `primary_url` only supplies the
+        /// credentials and database.
+        patroni_urls: Vec<String>,
     },
     /// A local dev cluster this server starts and stops.
     DevCluster {
@@ -149,6 +179,9 @@ pub enum PostgresSource {
         dir: PathBuf,
         /// How many streaming replicas to start.
         replicas: usize,
+        /// Start etcd and Patroni-managed nodes (`--ha`) instead of plain
+        /// streaming replication.
+        ha: bool,
     },
 }
 
@@ -170,13 +203,16 @@ impl StoreFlags {
         // The parser already refuses the first two when the flags come from
         // the command line or the environment; these checks cover configs
         // assembled or changed in code.
-        if self.database_url.is_some() && self.replicas.is_some() {
+        if self.database_url.is_some() && (self.replicas.is_some() || self.ha) {
             return Err(ConfigError::DatabaseUrlWithReplicas);
+        }
+        if !self.patroni_urls.is_empty() && self.database_url.is_none() {
+            return Err(ConfigError::PatroniUrlWithoutDatabaseUrl);
         }
         if !self.replica_urls.is_empty() && self.database_url.is_none() {
             return Err(ConfigError::ReplicaUrlWithoutDatabaseUrl);
         }
-        let wants_postgres = self.database_url.is_some() || self.replicas.is_some();
+        let wants_postgres = self.database_url.is_some() || self.replicas.is_some() || self.ha;
         let kind = match self.kind {
             Some(StoreKind::Embedded) if wants_postgres => {
                 return Err(ConfigError::EmbeddedWithPostgresFlags);
@@ -197,11 +233,19 @@ impl StoreFlags {
             Some(url) => PostgresSource::External {
                 primary_url: url.clone(),
                 replica_urls: self.replica_urls.clone(),
+                patroni_urls: self.patroni_urls.clone(),
             },
             None if !cfg!(feature = "devcluster") => return Err(ConfigError::DevClusterNotBuilt),
+            None if self.ha => PostgresSource::DevCluster {
+                dir: data_dir.postgres_ha_dir(),
+                // A failover needs somewhere to go: at least one replica.
+                replicas: self.replicas.unwrap_or(2).max(1),
+                ha: true,
+            },
             None => PostgresSource::DevCluster {
                 dir: data_dir.postgres_dir(),
                 replicas: self.replicas.unwrap_or(0),
+                ha: false,
             },
         };
         Ok(StoreSettings::Postgres(PostgresSettings {
@@ -210,6 +254,7 @@ impl StoreFlags {
             read_consistency: self.read_consistency,
             sticky_window: Duration::from_secs(self.sticky_window_secs),
             max_replica_lag: Duration::from_millis(self.max_replica_lag_ms.max(1)),
+            failover_write_wait: Duration::from_millis(self.failover_write_wait_ms),
         }))
     }
 }

@@ -47,6 +47,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
         primary: None,
         replicas: None,
         healthy_replicas: None,
+        cluster: None,
     };
     let replicas_ok = add_replication(&state, &mut store_health);
     let (cache, cache_ok) = cache_component(&state);
@@ -160,6 +161,7 @@ fn add_replication(state: &AppState, store: &mut StoreHealth) -> bool {
     });
     store.replicas = Some(replicas);
     store.healthy_replicas = Some(healthy);
+    store.cluster = status.cluster.as_ref().map(Into::into);
     healthy == status.replicas.len()
 }
 

@@ -42,6 +42,7 @@ pub(crate) async fn instance(State(state): State<AppState>) -> Json<InstanceJson
         max_upload_bytes: state.settings().max_upload_bytes,
         read_consistency: None,
         sticky_window_ms: None,
+        cluster: None,
     };
     add_replication(&state, &mut body);
     Json(body)
@@ -135,6 +136,7 @@ fn add_replication(state: &AppState, body: &mut InstanceJson) {
     body.read_consistency = Some(consistency);
     body.sticky_window_ms = Some(status.sticky_window.as_millis() as u64);
     body.staleness_bound_ms = body.staleness_bound_ms.max(bound);
+    body.cluster = status.cluster.as_ref().map(Into::into);
 }
 
 #[cfg(not(feature = "postgres"))]

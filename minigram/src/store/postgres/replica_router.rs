@@ -449,8 +449,8 @@ impl Shared {
     async fn poll_replicas(self: &Arc<Self>) {
         let replicas = self.replicas.read().clone();
         let mut polls = tokio::task::JoinSet::new();
-        for replica in replicas.iter().cloned() {
-            let shared = self.clone();
+        for replica in replicas.iter() {
+            let (shared, replica) = (self.clone(), replica.clone());
             polls.spawn(async move { shared.poll_replica(&replica).await });
         }
         while polls.join_next().await.is_some() {}
@@ -766,11 +766,11 @@ impl Shared {
         let replicas = self.replicas.read().clone();
         let mut usable: Vec<Arc<Replica>> = replicas
             .iter()
-            .cloned()
             .filter(|r| {
                 let h = r.health.lock();
                 h.state == ReplicaState::Healthy && h.benched_until.is_none_or(|t| now >= t)
             })
+            .cloned()
             .collect();
         usable.sort_by_key(|r| (r.outstanding.load(Ordering::Relaxed), r.index));
         usable

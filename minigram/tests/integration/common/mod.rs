@@ -4,6 +4,8 @@
 #[cfg(any(feature = "embedded", feature = "postgres"))]
 pub mod fixtures;
 #[cfg(feature = "postgres")]
+pub mod ha_cluster;
+#[cfg(feature = "postgres")]
 pub mod pg_cluster;
 #[cfg(all(feature = "redis", any(feature = "embedded", feature = "postgres")))]
 pub mod redis;

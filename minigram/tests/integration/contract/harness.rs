@@ -148,6 +148,30 @@ impl Harness {
         Self::over(router).await
     }
 
+    /// A [`ReplicaRouter`](minigram::store::ReplicaRouter) following the
+    /// shared Patroni cluster (leader + two synchronous/asynchronous
+    /// replicas found through its REST API), on a fresh database, with the
+    /// contract's visibility rule.
+    #[cfg(feature = "postgres")]
+    pub async fn postgres_ha() -> Self {
+        use crate::common::ha_cluster;
+        use minigram::store::{ReadConsistency, ReplicaRouter, RouterConfig};
+        let cluster = ha_cluster::shared().await;
+        let database = ha_cluster::fresh_database().await;
+        let router = ReplicaRouter::connect_patroni(
+            &cluster.patroni_urls(),
+            &cluster.multi_host_url(&database),
+            RouterConfig {
+                consistency: ReadConsistency::AllWritesThroughThisRouter,
+                pool: pg_cluster::small_pool(),
+                ..RouterConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        Self::over(router).await
+    }
+
     #[cfg(feature = "postgres")]
     async fn over(store: impl minigram::store::Store + 'static) -> Self {
         let dir = tempfile::tempdir().unwrap();
