@@ -12,6 +12,7 @@ source scripts/lib/prerequisites.sh
 ensure_postgresql
 ensure_redis
 ensure_chromium
+ensure_patroni
 
 echo "==> cargo test --workspace --all-features $*"
 cargo test --workspace --all-features "$@"

@@ -21,6 +21,8 @@ mod browser_driver;
 #[cfg(feature = "devcluster")]
 mod cache_tiers;
 mod errors;
+#[cfg(feature = "devcluster")]
+mod ha_binary;
 mod media;
 mod observability;
 mod openapi;

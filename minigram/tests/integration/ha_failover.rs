@@ -7,6 +7,8 @@
 //!   or follow is retried until acknowledged (both are idempotent); a failed
 //!   post is not retried (its caption is recorded as "maybe written").
 //! - **Readers** read users, photos and the global feed; none may fail.
+//!   Each writer reads its new photo right after posting it; it must be
+//!   there (read-your-writes across the switch of primary).
 //! - **Faults**: the leader's postmaster is SIGKILLed at random moments
 //!   (`KILLS` times), then once the leader's Patroni process instead.
 //!   After each failover every acknowledged write must be on the new
@@ -72,6 +74,11 @@ struct Run {
     failed_reads: AtomicU64,
     reads: AtomicU64,
     read_errors: Mutex<Vec<String>>,
+    /// Photos their author, reading right after posting, did not find.
+    stale_reads: Mutex<Vec<PhotoId>>,
+    /// Those reads that failed instead (not asserted: they run inside the
+    /// failover, where the writer's own position may be on no replica yet).
+    own_read_errors: AtomicU64,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -134,6 +141,8 @@ async fn no_acknowledged_write_is_lost_when_the_primary_dies() {
         failed_reads: AtomicU64::new(0),
         reads: AtomicU64::new(0),
         read_errors: Mutex::new(Vec::new()),
+        stale_reads: Mutex::new(Vec::new()),
+        own_read_errors: AtomicU64::new(0),
     });
     let mut tasks = tokio::task::JoinSet::new();
     for (w, &me) in writers.iter().enumerate() {
@@ -238,6 +247,16 @@ async fn no_acknowledged_write_is_lost_when_the_primary_dies() {
         "reads failed during failovers: {:?}",
         run.read_errors.lock()
     );
+    let stale = run.stale_reads.lock().clone();
+    assert!(
+        stale.is_empty(),
+        "authors did not read their own new photos: {stale:?}"
+    );
+    eprintln!(
+        "read-your-writes: {} own-photo reads right after posting, none stale, {} failed",
+        outcomes.len() / 3,
+        run.own_read_errors.load(Ordering::Relaxed)
+    );
     router.close().await.unwrap();
     cluster.stop().await.unwrap();
 }
@@ -294,14 +313,25 @@ async fn write_load(
                 let caption = format!("w{w}-{posts}");
                 let mut photo = new_photo(me, 1_000_000 * (w as u64 + 1) + posts);
                 photo.caption = minigram::Caption::parse(&caption).unwrap();
-                let ok = run.router.create_photo(photo).await.is_ok();
+                let posted = run.router.create_photo(photo).await;
+                if let Ok(photo) = &posted {
+                    // Read-your-writes across failovers: the author sees
+                    // the photo at once, whichever node answers.
+                    match run.router.photo(photo.id, me).await {
+                        Ok(Some(_)) => {}
+                        Ok(None) => run.stale_reads.lock().push(photo.id),
+                        Err(_) => {
+                            run.own_read_errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
                 let mut ledger = run.ledger.lock();
-                if ok {
+                if posted.is_ok() {
                     ledger.posts.insert(caption);
                 } else {
                     ledger.maybe_posts.insert(caption);
                 }
-                ok
+                posted.is_ok()
             }
         };
         run.ledger.lock().outcomes.push((Instant::now(), ok));
