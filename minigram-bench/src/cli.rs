@@ -32,6 +32,38 @@ pub enum Command {
     /// servers, a primary with 2 replicas, shared Redis), the same session
     /// ramp on each, one report with tables and SVG charts.
     Journey(JourneyArgs),
+    /// What high availability costs and buys: starts a Patroni cluster
+    /// (etcd + 3 PostgreSQL nodes), measures like throughput through the
+    /// Patroni-following router with synchronous and asynchronous
+    /// replication (interleaved rounds), then kills the leader's postmaster
+    /// repeatedly under the same load and reports each failover's write
+    /// unavailability.
+    Ha(HaArgs),
+}
+
+/// `ha` options.
+#[derive(Debug, Clone, Args)]
+pub struct HaArgs {
+    /// Concurrent writers (each toggles likes on its own photos).
+    #[arg(long, default_value_t = 8)]
+    pub writers: usize,
+    /// Seconds per throughput round.
+    #[arg(long, default_value_t = 5)]
+    pub round_s: u64,
+    /// Rounds of each replication mode, interleaved (sync, async, async,
+    /// sync, …).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Leader postmaster kills for the failover figures (0: none).
+    #[arg(long, default_value_t = 5)]
+    pub kills: usize,
+    /// Turn fsync off on the nodes (faster, and says nothing about a real
+    /// deployment; off only to compare).
+    #[arg(long)]
+    pub no_fsync: bool,
+    /// Write the figures as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 /// Options shared by every command that talks to a server.

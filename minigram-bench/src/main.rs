@@ -11,5 +11,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Rate(args) => commands::rate::run(args).await,
         Command::BreakingPoint(args) => commands::breaking_point::run(args).await,
         Command::Journey(args) => minigram_bench::journey::run(args).await,
+        Command::Ha(args) => commands::ha::run(args).await,
     }
 }

@@ -881,7 +881,16 @@ impl Shared {
         op: impl FnOnce(PostgresStore) -> BoxFuture<'a, Result<T, E>>,
     ) -> Result<T, E> {
         let mut switched = self.primary_switches.subscribe();
-        let primary = self.writable_primary().await?;
+        let primary = loop {
+            // The primary is replaced before the switch count is bumped, so
+            // a primary taken after reading the count is at least that new;
+            // if the count moved meanwhile, take the newer one.
+            let seen = *switched.borrow_and_update();
+            let primary = self.writable_primary().await?;
+            if *switched.borrow_and_update() == seen {
+                break primary;
+            }
+        };
         tokio::select! {
             result = op(primary) => result,
             _ = switched.changed() => Err(StoreError::Unavailable {
