@@ -261,6 +261,24 @@ async fn no_acknowledged_write_is_lost_when_the_primary_dies() {
         run.own_read_errors.load(Ordering::Relaxed)
     );
     router.close().await.unwrap();
+
+    // Without Patroni's REST API, a multi-host URL with
+    // target_session_attrs=read-write still finds the current primary.
+    let plain = minigram::store::PostgresStore::connect(
+        &cluster.multi_host_url("app"),
+        PostgresConfig {
+            pool_size: 1,
+            migrate: false,
+            ..PostgresConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    plain
+        .create_user(new_user("multihost"))
+        .await
+        .expect("a write through the multi-host URL reaches the primary");
+    plain.close().await.unwrap();
     cluster.stop().await.unwrap();
 }
 
