@@ -143,3 +143,20 @@ pub(crate) fn is_alive(pid: u32) -> bool {
         Err(_) => false,
     }
 }
+
+/// `path` opened for appending twice, for a child's standard output and
+/// standard error (created when missing).
+pub(crate) fn append_log(
+    path: &std::path::Path,
+) -> Result<(std::fs::File, std::fs::File), DevClusterError> {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(DevClusterError::io(format!("opening {}", path.display())))?;
+    let err = out.try_clone().map_err(DevClusterError::io(format!(
+        "duplicating {}",
+        path.display()
+    )))?;
+    Ok((out, err))
+}

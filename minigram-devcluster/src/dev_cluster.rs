@@ -428,15 +428,7 @@ impl DevCluster {
                 what: "connecting to the primary".into(),
                 source,
             })?;
-        let exists = client
-            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])
-            .await
-            .map_err(|source| DevClusterError::Query {
-                what: "listing databases".into(),
-                source,
-            })?
-            .is_some();
-        if exists {
+        if database_exists(&client, database).await? {
             return Ok(false);
         }
         self.create_database(database, None).await?;
@@ -548,6 +540,21 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<(), DevClusterError> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(
         DevClusterError::io(format!("setting the mode of {}", path.display())),
     )
+}
+
+/// Whether the server `client` is connected to has `database`.
+pub(crate) async fn database_exists(
+    client: &tokio_postgres::Client,
+    database: &str,
+) -> Result<bool, DevClusterError> {
+    Ok(client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])
+        .await
+        .map_err(|source| DevClusterError::Query {
+            what: "listing databases".into(),
+            source,
+        })?
+        .is_some())
 }
 
 /// Quotes a PostgreSQL identifier.

@@ -1,13 +1,12 @@
 //! The one-member etcd that holds Patroni's state (leader key, members,
 //! dynamic configuration) for the high-availability cluster.
 
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::DevClusterError;
-use crate::child_process::ChildProcess;
+use crate::child_process::{ChildProcess, append_log};
 use crate::pg_node::log_tail;
 
 /// The etcd member (and cluster) name.
@@ -63,17 +62,7 @@ impl EtcdServer {
     ) -> Result<(), DevClusterError> {
         let started = Instant::now();
         let peer = format!("http://127.0.0.1:{}", self.peer_port);
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log_file)
-            .map_err(DevClusterError::io(format!(
-                "opening {}",
-                self.log_file.display()
-            )))?;
-        let log_err = log
-            .try_clone()
-            .map_err(DevClusterError::io("duplicating the etcd log"))?;
+        let (log, log_err) = append_log(&self.log_file)?;
         let mut command = tokio::process::Command::new(&self.program);
         command
             .args(["--name", NAME])

@@ -12,7 +12,7 @@ use tempfile::TempDir;
 
 use crate::DevClusterError;
 use crate::child_process::send_signal;
-use crate::dev_cluster::quote_identifier;
+use crate::dev_cluster::{database_exists, quote_identifier};
 use crate::etcd_server::EtcdServer;
 use crate::ha_cluster_builder::HaClusterBuilder;
 use crate::ha_exit_watchdog::HaExitWatchdog;
@@ -642,15 +642,7 @@ impl HaCluster {
     /// kept in a directory across restarts). Returns whether it was created.
     pub async fn ensure_database(&self, database: &str) -> Result<bool, DevClusterError> {
         let client = self.leader_client().await?;
-        let exists = client
-            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])
-            .await
-            .map_err(|source| DevClusterError::Query {
-                what: "listing databases".into(),
-                source,
-            })?
-            .is_some();
-        if exists {
+        if database_exists(&client, database).await? {
             return Ok(false);
         }
         self.create_database(database).await?;

@@ -1,7 +1,6 @@
 //! One node of the high-availability cluster: a Patroni process and the
 //! PostgreSQL it runs, with their directory, ports and configuration.
 
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -9,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::DevClusterError;
-use crate::child_process::{ChildProcess, is_alive};
+use crate::child_process::{ChildProcess, append_log, is_alive};
 use crate::os_user::ServerUser;
 use crate::pg_binaries::PgBinaries;
 
@@ -215,17 +214,7 @@ impl PatroniNode {
     /// Starts Patroni as the server user, directly (its pid is the child's
     /// pid), with its output appended to the node's log.
     pub(crate) fn spawn(&self, user: &ServerUser, patroni: &Path) -> Result<(), DevClusterError> {
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log_file)
-            .map_err(DevClusterError::io(format!(
-                "opening {}",
-                self.log_file.display()
-            )))?;
-        let log_err = log
-            .try_clone()
-            .map_err(DevClusterError::io("duplicating the Patroni log"))?;
+        let (log, log_err) = append_log(&self.log_file)?;
         let mut command = user.direct_command(patroni, &self.dir);
         command
             .arg(&self.config_file)

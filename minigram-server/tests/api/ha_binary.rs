@@ -8,60 +8,19 @@
 //! Needs Debian's `patroni` and `etcd-server` besides PostgreSQL
 //! (`scripts/test.sh` installs them); without them it fails saying so.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::png;
+use crate::server_process::{get_json, spawn_binary, terminate, traversable_data_dir};
 
 const INSTALL_HINT: &str = "`--ha` needs PostgreSQL's server programs and Debian's `patroni` \
      and `etcd-server` packages (`apt-get install -y postgresql patroni etcd-server`, or run \
      scripts/test.sh, which installs them when missing)";
-
-/// Starts `minigram-server --replicas 2 --ha --port 0` on `data_dir` and
-/// returns it with its URL, read from its log.
-async fn spawn_ha(data_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minigram-server"))
-        .args(["--replicas", "2", "--ha", "--port", "0", "--log", "info"])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("MINIGRAM_HASH_MEMORY_KIB", "64")
-        .env("MINIGRAM_HASH_ITERATIONS", "1")
-        .env_remove("PORT")
-        .env_remove("MINIGRAM_DATABASE_URL")
-        .env_remove("MINIGRAM_STORE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let mut seen = Vec::new();
-        let url = loop {
-            let Some(Ok(line)) = lines.next() else {
-                panic!(
-                    "minigram-server --replicas 2 --ha exited before listening; {INSTALL_HINT}.\n\
-                     Its output:\n{}",
-                    seen.join("\n")
-                );
-            };
-            if let Some((_, rest)) = line.split_once("listening on ") {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-            seen.push(line);
-        };
-        std::thread::spawn(move || for _ in lines {});
-        url
-    })
-    .await
-    .unwrap();
-    (child, url)
-}
 
 /// Processes whose command line names `dir` (PostgreSQL, Patroni, etcd).
 fn processes_under(dir: &Path) -> Vec<String> {
@@ -79,20 +38,12 @@ fn processes_under(dir: &Path) -> Vec<String> {
     found
 }
 
-async fn get_json(client: &Client, url: String) -> (StatusCode, Value) {
-    let response = client.get(url).send().await.unwrap();
-    (
-        response.status(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
-
 /// Waits until `/health` shows a leader (other than `not`) and two
 /// healthy replicas; returns the store's health.
 async fn wait_for_cluster(client: &Client, url: &str, not: Option<&str>) -> Value {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let (status, health) = get_json(client, format!("{url}/health")).await;
+        let (status, health) = get_json(client, format!("{url}/health"), None).await;
         let store = &health["components"]["store"];
         let leader = store["cluster"]["leader"].as_str();
         if status == StatusCode::OK
@@ -118,16 +69,13 @@ fn metric(text: &str, name: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_with_ha_follows_a_failover_and_stops_its_cluster() {
-    let dir = tempfile::tempdir().unwrap();
-    // Traversable by the `postgres` user, which runs Patroni and PostgreSQL
-    // when the tests run as root.
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    let (_dir, data_dir) = traversable_data_dir();
+    let (child, url) = spawn_binary(
+        &["--replicas", "2", "--ha"],
+        data_dir.as_path(),
+        INSTALL_HINT,
     )
-    .unwrap();
-    let data_dir = dir.path().canonicalize().unwrap();
-    let (mut child, url) = spawn_ha(&data_dir).await;
+    .await;
     let client = Client::new();
 
     let store = wait_for_cluster(&client, &url, None).await;
@@ -154,7 +102,7 @@ async fn binary_with_ha_follows_a_failover_and_stops_its_cluster() {
         let address = member["address"].as_str().unwrap();
         assert!(address.starts_with("127.0.0.1:"), "{member}");
     }
-    let (_, instance) = get_json(&client, format!("{url}/api/instance")).await;
+    let (_, instance) = get_json(&client, format!("{url}/api/instance"), None).await;
     assert_eq!(instance["store"], "postgres");
     assert_eq!(instance["replicas"], 2);
     assert_eq!(instance["cluster"]["leader"], leader.as_str(), "{instance}");
@@ -262,22 +210,7 @@ async fn binary_with_ha_follows_a_failover_and_stops_its_cluster() {
     );
 
     // SIGTERM: drain, close the store, stop the cluster, exit 0.
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let exit = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::task::spawn_blocking(move || child.wait()),
-    )
-    .await
-    .expect("the server exits within 60 s of SIGTERM")
-    .unwrap()
-    .unwrap();
-    assert!(exit.success(), "exit status {exit:?}");
+    terminate(child).await;
     let left = processes_under(&data_dir);
     assert!(left.is_empty(), "processes still running: {left:?}");
 }

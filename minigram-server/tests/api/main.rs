@@ -35,6 +35,8 @@ mod rate_limits;
 mod replicas_binary;
 #[cfg(feature = "devcluster")]
 mod replication;
+#[cfg(feature = "devcluster")]
+mod server_process;
 mod shutdown;
 mod social;
 mod tokens;

@@ -3,9 +3,8 @@
 //! them, and on SIGTERM drains, exits 0 and leaves no PostgreSQL process
 //! behind.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
@@ -13,47 +12,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::png;
 use crate::pg_cluster::INSTALL_HINT;
+use crate::server_process::{get_json, spawn_binary, terminate, traversable_data_dir};
 
 /// Starts `minigram-server --replicas 2 --port 0` on `data_dir` and returns
 /// it with its URL, read from its log.
 async fn spawn_with_replicas(data_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minigram-server"))
-        .args(["--replicas", "2", "--port", "0", "--log", "info"])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("MINIGRAM_HASH_MEMORY_KIB", "64")
-        .env("MINIGRAM_HASH_ITERATIONS", "1")
-        .env_remove("PORT")
-        .env_remove("MINIGRAM_DATABASE_URL")
-        .env_remove("MINIGRAM_STORE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let mut seen = Vec::new();
-        let url = loop {
-            let Some(Ok(line)) = lines.next() else {
-                panic!(
-                    "minigram-server --replicas 2 exited before listening; {INSTALL_HINT}.\n\
-                     Its output:\n{}",
-                    seen.join("\n")
-                );
-            };
-            if let Some((_, rest)) = line.split_once("listening on ") {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-            seen.push(line);
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        url
-    })
-    .await
-    .unwrap();
-    (child, url)
+    spawn_binary(&["--replicas", "2"], data_dir, INSTALL_HINT).await
 }
 
 /// PostgreSQL server processes whose command line names `dir`.
@@ -78,30 +42,10 @@ fn postgres_processes_under(dir: &Path) -> Vec<String> {
     found
 }
 
-async fn get_json(client: &Client, url: String, token: Option<&str>) -> (StatusCode, Value) {
-    let mut request = client.get(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_with_two_replicas_serves_and_stops_its_cluster_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    // The data directory must be traversable by the `postgres` user, which
-    // runs the servers when the tests run as root.
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let data_dir = dir.path().canonicalize().unwrap();
-    let (mut child, url) = spawn_with_replicas(&data_dir).await;
+    let (_dir, data_dir) = traversable_data_dir();
+    let (child, url) = spawn_with_replicas(&data_dir).await;
     let client = Client::new();
 
     // /health lists the primary and both replicas, healthy.
@@ -165,20 +109,7 @@ async fn binary_with_two_replicas_serves_and_stops_its_cluster_on_sigterm() {
     assert_eq!(postgres_processes_under(&data_dir).len(), 3);
 
     // SIGTERM: drain, close the store, stop the cluster, exit 0.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::task::spawn_blocking(move || child.wait()),
-    )
-    .await
-    .expect("the server exits within 60 s of SIGTERM")
-    .unwrap()
-    .unwrap();
-    assert!(exit.success(), "exit status {exit:?}");
+    terminate(child).await;
     let left = postgres_processes_under(&data_dir);
     assert!(left.is_empty(), "PostgreSQL still running: {left:?}");
 }

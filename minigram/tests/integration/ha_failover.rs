@@ -84,17 +84,7 @@ struct Run {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_acknowledged_write_is_lost_when_the_primary_dies() {
     let started = Instant::now();
-    let cluster = HaCluster::builder()
-        .nodes(3)
-        .fsync(false)
-        .start()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "this test needs Patroni, etcd and PostgreSQL and they could not be started: {e}"
-            )
-        });
-    cluster.stop_when_process_exits().unwrap();
+    let cluster = crate::common::ha_cluster::start_new().await;
     eprintln!("HA cluster started in {:?}", cluster.start_time());
     cluster.create_database("app").await.unwrap();
     let router = ReplicaRouter::connect_patroni(

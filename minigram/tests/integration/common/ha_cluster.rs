@@ -23,17 +23,7 @@ static CREATED: AtomicUsize = AtomicUsize::new(0);
 pub async fn shared() -> &'static HaCluster {
     CLUSTER
         .get_or_init(|| async {
-            let cluster = HaCluster::builder()
-                .nodes(3)
-                .fsync(false)
-                .start()
-                .await
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "these tests need Patroni, etcd and PostgreSQL and they could not be started: {e}"
-                    )
-                });
-            cluster.stop_when_process_exits().unwrap();
+            let cluster = start_new().await;
             cluster.create_database(TEMPLATE).await.unwrap();
             let leader = cluster.leader().await.unwrap().expect("a leader");
             minigram::store::PostgresStore::migrate(&cluster.postgres_urls(TEMPLATE)[leader])
@@ -42,6 +32,25 @@ pub async fn shared() -> &'static HaCluster {
             cluster
         })
         .await
+}
+
+/// A new 3-node cluster (fsync off), stopped when the test binary exits
+/// however it exits; panics with what to install when it cannot start.
+pub async fn start_new() -> HaCluster {
+    let cluster = HaCluster::builder()
+        .nodes(3)
+        .fsync(false)
+        .start()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "these tests need Patroni, etcd and PostgreSQL (Debian: apt-get install -y \
+                 postgresql patroni etcd-server, or run scripts/test.sh) and they could not be \
+                 started: {e}"
+            )
+        });
+    cluster.stop_when_process_exits().unwrap();
+    cluster
 }
 
 /// A new database cloned from the migrated template, on the leader.
