@@ -98,7 +98,9 @@ async fn no_acknowledged_write_is_lost_when_the_primary_dies() {
                 ..PostgresConfig::default()
             },
             consistency: ReadConsistency::ReadYourWrites,
-            failover_write_wait: Duration::from_secs(3),
+            // Long enough to ride out a failover: reads that need the primary
+            // wait for one rather than fail.
+            failover_write_wait: Duration::from_secs(10),
             ..RouterConfig::default()
         },
     )
