@@ -17,7 +17,10 @@ pub enum StoreError {
         /// How long the caller waited for room in the queue.
         waited: Duration,
     },
-    /// The store cannot be reached or has been closed; nothing was written.
+    /// The store cannot be reached or has been closed. Nothing was
+    /// written, except when the connection was lost while a write was in
+    /// flight (the reason says so): that write may have been applied.
+    /// Idempotent operations (likes, follows) are safe to retry.
     #[error("the store is unavailable: {reason}")]
     Unavailable {
         /// Why, in a sentence.
