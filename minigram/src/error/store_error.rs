@@ -19,7 +19,8 @@ pub enum StoreError {
     },
     /// The store cannot be reached or has been closed. Nothing was
     /// written, except when the connection was lost while a write was in
-    /// flight (the reason says so): that write may have been applied.
+    /// flight (the reason then names the lost connection, or says the
+    /// primary changed): that write may have been applied.
     /// Idempotent operations (likes, follows) are safe to retry.
     #[error("the store is unavailable: {reason}")]
     Unavailable {
