@@ -36,7 +36,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 server_port=$(free_port)
 prometheus_port=$(free_port)
 
-target/debug/minigram-server --port "$server_port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/minigram-server" --port "$server_port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
 server_pid=$!
 
 # The committed configuration, with the live server as its only target.

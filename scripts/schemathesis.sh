@@ -27,4 +27,4 @@ fi
 echo "==> cargo build -p minigram-server"
 cargo build -p minigram-server
 "$venv/bin/python" scripts/schemathesis/run.py \
-  --server target/debug/minigram-server --venv-bin "$venv/bin" "$@"
+  --server "${CARGO_TARGET_DIR:-target}/debug/minigram-server" --venv-bin "$venv/bin" "$@"
