@@ -83,8 +83,8 @@ pub use domain::{
     PhotoId, PhotoView, Profile, User, UserId, Username, ValidationError,
 };
 pub use error::{
-    AuthError, Error, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
-    StoreError,
+    AuthError, DeletePhotoError, Error, FollowError, LikeError, LoginError, PostPhotoError,
+    ReadError, RegisterError, StoreError,
 };
 pub use minigram::Minigram;
 pub use minigram_builder::MinigramBuilder;

@@ -8,11 +8,11 @@ use crate::domain::{
     Profile, UserId, Username,
 };
 use crate::error::{
-    AuthError, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
-    StoreError,
+    AuthError, DeletePhotoError, FollowError, LikeError, LoginError, PostPhotoError, ReadError,
+    RegisterError, StoreError,
 };
 use crate::feed::FeedStrategy;
-use crate::media::MediaStore;
+use crate::media::{MediaDeletionGate, MediaStore};
 use crate::minigram_builder::MinigramBuilder;
 use crate::session::Session;
 use crate::store::{NewPhoto, NewUser, Store};
@@ -29,6 +29,8 @@ pub struct Minigram {
     tokens: TokenIssuer,
     feed: FeedStrategy,
     password_policy: PasswordPolicy,
+    /// Orders media-file removal against posts of the same bytes.
+    media_gate: MediaDeletionGate,
 }
 
 /// The current time at the precision stores keep (milliseconds).
@@ -58,6 +60,7 @@ impl Minigram {
             tokens,
             feed,
             password_policy,
+            media_gate: MediaDeletionGate::default(),
         }
     }
 
@@ -195,6 +198,9 @@ impl Minigram {
         if self.store.user(author).await?.is_none() {
             return Err(PostPhotoError::AuthorNotFound(author));
         }
+        // Until the photo is recorded, no deletion may remove the file that
+        // `put` found or wrote (see `MediaDeletionGate`).
+        let _posting = self.media_gate.post().await;
         let media = self.media.put(bytes).await?;
         self.store
             .create_photo(NewPhoto {
@@ -204,6 +210,34 @@ impl Minigram {
                 created_at: now(),
             })
             .await
+    }
+
+    /// Deletes a photo; only its author may (`NotAuthor` otherwise). Once
+    /// this returns the photo is in no feed, page or cache of this
+    /// instance, and its media file is removed unless another photo was
+    /// posted with the same bytes.
+    ///
+    /// The photo's deletion is the commitment: if removing the file then
+    /// fails, the error is logged and the call still succeeds (an orphaned
+    /// file wastes space; it loses nothing).
+    #[tracing::instrument(skip(self))]
+    pub async fn delete_photo(
+        &self,
+        requester: UserId,
+        photo: PhotoId,
+    ) -> Result<(), DeletePhotoError> {
+        let deleted = self.store.delete_photo(photo, requester).await?;
+        let key = deleted.media_key;
+        let _deleting = self.media_gate.delete().await;
+        let removal = match self.store.media_in_use(&key).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => self.media.delete(&key).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(reason) = removal {
+            tracing::warn!(%photo, media = %key, %reason, "the photo is deleted but its media file was not removed");
+        }
+        Ok(())
     }
 
     /// One photo as `viewer` sees it.

@@ -12,7 +12,10 @@ use super::read_path::unexpected;
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::MediaKey;
 use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
 
 /// A like or unlike the store turned down without changing anything.
@@ -83,6 +86,40 @@ impl Store for CachedStore {
             ],
         )
         .await
+    }
+
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        let result = self.inner.delete_photo(photo, requester).await;
+        // The views of the photo (every viewer's, through its like-count
+        // dependency), the feeds holding it (its author's posts, the global
+        // feed) and the author's photo count. A storage failure may have
+        // deleted it: invalidate then too (the author is the requester, as
+        // only the author's delete goes through).
+        self.invalidate_unless_refused(
+            result,
+            |e| {
+                matches!(
+                    e,
+                    DeletePhotoError::PhotoNotFound(_) | DeletePhotoError::NotAuthor { .. }
+                )
+            },
+            &[
+                Dependency::Photo(photo),
+                Dependency::Posts(requester),
+                Dependency::Viewer(requester),
+                Dependency::AllPosts,
+            ],
+        )
+        .await
+    }
+
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        // Never cached: it decides whether a file may be deleted.
+        self.inner.media_in_use(key).await
     }
 
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {

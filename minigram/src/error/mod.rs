@@ -5,6 +5,7 @@
 //! the store (a taken username) reaches the caller unchanged.
 
 mod auth_error;
+mod delete_photo_error;
 mod follow_error;
 mod like_error;
 mod login_error;
@@ -14,6 +15,7 @@ mod register_error;
 mod store_error;
 
 pub use auth_error::AuthError;
+pub use delete_photo_error::DeletePhotoError;
 pub use follow_error::FollowError;
 pub use like_error::LikeError;
 pub use login_error::LoginError;
@@ -46,6 +48,9 @@ pub enum Error {
     /// Posting a photo failed.
     #[error(transparent)]
     PostPhoto(#[from] PostPhotoError),
+    /// Deleting a photo failed.
+    #[error(transparent)]
+    DeletePhoto(#[from] DeletePhotoError),
     /// Liking or unliking failed.
     #[error(transparent)]
     Like(#[from] LikeError),

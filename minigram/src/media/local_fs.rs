@@ -89,6 +89,20 @@ impl MediaStore for LocalMediaStore {
         }
     }
 
+    async fn contains(&self, key: &MediaKey) -> Result<bool, MediaError> {
+        tokio::fs::try_exists(self.path_of(key))
+            .await
+            .map_err(|e| MediaError::io("checking a media file", e))
+    }
+
+    async fn delete(&self, key: &MediaKey) -> Result<(), MediaError> {
+        match tokio::fs::remove_file(self.path_of(key)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(MediaError::io("deleting a media file", e)),
+        }
+    }
+
     fn max_bytes(&self) -> usize {
         self.max_bytes
     }

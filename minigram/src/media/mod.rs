@@ -5,11 +5,13 @@
 //! the extension of the detected [`ImageType`]. Clients never name files: the
 //! only way to a file is a key that parses, and a key cannot contain a path.
 
+mod deletion_gate;
 mod image_type;
 mod local_fs;
 mod media_error;
 mod media_key;
 
+pub(crate) use deletion_gate::MediaDeletionGate;
 pub use image_type::ImageType;
 pub use local_fs::LocalMediaStore;
 pub use media_error::MediaError;
@@ -42,6 +44,9 @@ pub struct StoredMedia {
 ///   same key. When `put` returns, the bytes are stored completely; a crash
 ///   never leaves a partial file under a key.
 /// - `get` returns the bytes stored under a key, or `None`.
+/// - `delete` removes the bytes under a key; deleting an absent key is not
+///   an error. Deciding that no photo needs the bytes any more is the
+///   caller's job (`Minigram::delete_photo`).
 #[async_trait]
 pub trait MediaStore: Send + Sync + std::fmt::Debug {
     /// Checks and stores an image.
@@ -49,6 +54,12 @@ pub trait MediaStore: Send + Sync + std::fmt::Debug {
 
     /// The bytes under `key`, if stored.
     async fn get(&self, key: &MediaKey) -> Result<Option<Vec<u8>>, MediaError>;
+
+    /// Whether bytes are stored under `key`.
+    async fn contains(&self, key: &MediaKey) -> Result<bool, MediaError>;
+
+    /// Removes the bytes under `key`, if any.
+    async fn delete(&self, key: &MediaKey) -> Result<(), MediaError>;
 
     /// The largest upload `put` accepts, in bytes.
     fn max_bytes(&self) -> usize;

@@ -8,7 +8,10 @@ use super::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::MediaKey;
 
 /// A [`Store`] that counts the operations asked of the store it wraps and
 /// otherwise passes every call through unchanged.
@@ -76,6 +79,18 @@ impl Store for CountingStore {
 
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
         self.counted().create_photo(new).await
+    }
+
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        self.counted().delete_photo(photo, requester).await
+    }
+
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        self.counted().media_in_use(key).await
     }
 
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {

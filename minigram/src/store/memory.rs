@@ -8,7 +8,10 @@ use super::{Credentials, NewPhoto, NewUser, Store, from_millis, to_millis};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::MediaKey;
 
 /// The reference store: plain collections behind one mutex.
 ///
@@ -25,6 +28,9 @@ struct State {
     user_by_username: HashMap<String, UserId>,
     user_by_email: HashMap<String, UserId>,
     photos: BTreeMap<PhotoId, Photo>,
+    /// The highest photo id ever assigned: ids of deleted photos are never
+    /// reused.
+    last_photo_id: u64,
     /// (photo, user) pairs.
     likes: BTreeSet<(PhotoId, UserId)>,
     /// (follower, followee) pairs.
@@ -171,12 +177,12 @@ impl Store for MemoryStore {
             .user
             .username
             .clone();
-        let id = PhotoId::new(State::next_id(
-            state.photos.keys().last().map(|id| id.get()),
-        ))
-        .ok_or_else(|| StoreError::Unavailable {
-            reason: "photo ids are exhausted".into(),
+        let id = PhotoId::new(State::next_id(Some(state.last_photo_id))).ok_or_else(|| {
+            StoreError::Unavailable {
+                reason: "photo ids are exhausted".into(),
+            }
         })?;
+        state.last_photo_id = id.get();
         let photo = Photo {
             id,
             author: new.author,
@@ -191,6 +197,36 @@ impl Store for MemoryStore {
         };
         state.photos.insert(id, photo.clone());
         Ok(photo)
+    }
+
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        let mut state = self.state.lock();
+        match state.photos.get(&photo) {
+            None => return Err(DeletePhotoError::PhotoNotFound(photo)),
+            Some(p) if p.author != requester => {
+                return Err(DeletePhotoError::NotAuthor { photo, requester });
+            }
+            Some(_) => {}
+        }
+        let deleted = state
+            .photos
+            .remove(&photo)
+            .ok_or(DeletePhotoError::PhotoNotFound(photo))?;
+        state.likes.retain(|(liked, _)| *liked != photo);
+        Ok(deleted)
+    }
+
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        Ok(self
+            .state
+            .lock()
+            .photos
+            .values()
+            .any(|p| &p.media_key == key))
     }
 
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {

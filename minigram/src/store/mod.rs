@@ -39,8 +39,10 @@ use crate::domain::{
     Caption, Email, FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId,
     Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
-use crate::media::StoredMedia;
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::{MediaKey, StoredMedia};
 
 /// An account to create. The password is already hashed (a PHC string).
 #[derive(Debug, Clone)]
@@ -91,7 +93,8 @@ pub struct Credentials {
 ///   `ReadConsistency::ReadYourWrites`, the default there). The contract
 ///   suite runs such stores in their strict mode.
 /// - **Ids** are assigned in increasing order, starting at 1; a photo with a
-///   higher id is newer.
+///   higher id is newer. An id is never reused, not even after its photo
+///   is deleted.
 /// - **Errors**: domain failures (a taken username, an unknown id) are the
 ///   family error's specific variants; `StoreError` means the store itself
 ///   failed and nothing was written by that call.
@@ -122,6 +125,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Records a photo with a like count of 0. An unknown author is
     /// `AuthorNotFound`.
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError>;
+
+    /// Deletes `photo`, which only its author may do (`NotAuthor`
+    /// otherwise; an unknown or already deleted photo is `PhotoNotFound`),
+    /// and returns it as it was. Its likes go with it, in the same
+    /// transaction: once this returns, no read (photo, feed, profile count)
+    /// shows the photo. The media bytes are the caller's to remove, when
+    /// [`Store::media_in_use`] says no other photo references them.
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError>;
+
+    /// Whether any photo references the media stored under `key` (several
+    /// photos share a key when they were posted with the same bytes).
+    /// Answered from the latest committed state, never from a replica or a
+    /// cache: it decides whether a file may be deleted.
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError>;
 
     /// The photo with this id as `viewer` sees it, or `None`.
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError>;

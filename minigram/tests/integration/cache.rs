@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use minigram::cache::{BreakerState, CacheConfig, CachedStore};
+use minigram::media::MediaKey;
 use minigram::store::{
     Credentials, EmbeddedConfig, EmbeddedStore, NewPhoto, NewUser, Store, StoreMetric,
 };
 use minigram::{
-    FeedPage, FollowError, LikeError, PageRequest, Photo, PhotoId, PhotoView, PostPhotoError,
-    Profile, RegisterError, StoreError, User, UserId, Username,
+    DeletePhotoError, FeedPage, FollowError, LikeError, PageRequest, Photo, PhotoId, PhotoView,
+    PostPhotoError, Profile, RegisterError, StoreError, User, UserId, Username,
 };
 use minigram_devcluster::RedisServer;
 
@@ -57,6 +58,16 @@ impl Store for CountingStore {
     }
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
         self.inner.create_photo(new).await
+    }
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        self.inner.delete_photo(photo, requester).await
+    }
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        self.inner.media_in_use(key).await
     }
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {
         self.count();

@@ -13,6 +13,7 @@ mod group_commit_writer;
 mod read_ops;
 mod records;
 mod revocations;
+mod schema_migration;
 mod storage_context;
 mod tables;
 mod write_ops;
@@ -38,7 +39,10 @@ use super::{Credentials, NewPhoto, NewUser, Store, StoreMetric, to_millis};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::MediaKey;
 
 /// Tuning for [`EmbeddedStore`]. The defaults suit a small server.
 #[derive(Debug, Clone, Copy)]
@@ -77,8 +81,8 @@ impl Default for EmbeddedConfig {
 ///   [`EmbeddedConfig::enqueue_timeout`] answers `StoreError::Overloaded`.
 /// - Reads run on redb read transactions on the blocking pool (never on the
 ///   async runtime), at most [`EmbeddedConfig::max_concurrent_reads`] at a time.
-/// - Values are postcard with a format-version byte; a file of another
-///   schema version is refused on open.
+/// - Values are postcard with a format-version byte; a file of an older
+///   schema version is migrated on open, one of a newer version refused.
 #[derive(Debug)]
 pub struct EmbeddedStore {
     /// `None` once closed, so the file is released when the last in-flight
@@ -184,15 +188,21 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Database, StoreError
         // Creating every table up front lets reads open them on a new file.
         let mut tables = WriteTables::open(&txn)?;
         let stored = tables.setting_or_insert(SCHEMA_VERSION_KEY, vec![SCHEMA_VERSION])?;
-        if stored != [SCHEMA_VERSION] {
+        drop(tables);
+        let [version] = stored[..] else {
             return Err(StoreError::Corrupt {
                 what: format!(
-                    "{}: schema version {:?}, this release reads version {SCHEMA_VERSION}",
-                    path.display(),
-                    stored
+                    "{}: schema version {stored:?} is not one byte",
+                    path.display()
                 ),
             });
-        }
+        };
+        schema_migration::migrate(&txn, version).map_err(|e| match e {
+            StoreError::Corrupt { what } => StoreError::Corrupt {
+                what: format!("{}: {what}", path.display()),
+            },
+            other => other,
+        })?;
     }
     txn.commit().during("committing the schema")?;
     Ok(db)
@@ -220,6 +230,22 @@ impl Store for EmbeddedStore {
 
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
         self.write(move |t| t.create_photo(new)).await
+    }
+
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        self.write(move |t| t.delete_photo(photo, requester)).await
+    }
+
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        // The read starts after every acknowledged write committed (the
+        // writer answers only after its commit), so it is the latest state.
+        let key = key.as_str().to_owned();
+        self.read(move |txn| read_ops::media_in_use(txn, &key))
+            .await
     }
 
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {

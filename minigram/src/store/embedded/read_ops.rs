@@ -302,6 +302,11 @@ pub(super) fn global_photos(
 }
 
 /// A cheap end-to-end read used by health checks.
+pub(super) fn media_in_use(txn: &ReadTransaction, key: &str) -> Result<bool, StoreError> {
+    let refs = txn.open_table(MEDIA_REFS).during("opening media refs")?;
+    Ok(refs.get(key).during("reading a media ref")?.is_some())
+}
+
 pub(super) fn probe(txn: &ReadTransaction) -> Result<(), StoreError> {
     let settings = txn.open_table(SETTINGS).during("opening settings")?;
     settings.len().during("counting settings")?;

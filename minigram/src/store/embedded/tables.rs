@@ -36,6 +36,15 @@ pub(super) const FOLLOWERS: TableDefinition<(u64, u64), ()> = TableDefinition::n
 /// Invariant: each equals the size of the range it counts, kept in the same
 /// transaction as the change.
 pub(super) const USER_COUNTS: TableDefinition<(u64, u8), u64> = TableDefinition::new("user_counts");
+/// media key → number of photos referencing it (absent at 0). Invariant:
+/// equals the number of `PHOTOS` records with that key, kept in the same
+/// transaction as the insert or delete. Since schema 2.
+pub(super) const MEDIA_REFS: TableDefinition<&str, u64> = TableDefinition::new("media_refs");
+/// counter name → the last id assigned. Ids of deleted rows are never
+/// reused, so the next id cannot come from the largest key. Since schema 2.
+pub(super) const ID_COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("id_counters");
+/// `ID_COUNTERS` entry for photo ids.
+pub(super) const PHOTO_ID_COUNTER: &str = "photos";
 /// token id → expiry (ms since epoch) of revoked tokens.
 pub(super) const REVOKED_TOKENS: TableDefinition<&str, i64> =
     TableDefinition::new("revoked_tokens");
@@ -49,5 +58,7 @@ pub(super) const COUNT_PHOTOS: u8 = 2;
 
 /// Settings key holding the schema version of the tables above.
 pub(super) const SCHEMA_VERSION_KEY: &str = "minigram.schema_version";
-/// The schema this release uses.
-pub(super) const SCHEMA_VERSION: u8 = 1;
+/// The schema this release uses. 2 added `MEDIA_REFS` and `ID_COUNTERS`
+/// (for photo deletion); a version-1 file is migrated on open
+/// (`schema_migration.rs`).
+pub(super) const SCHEMA_VERSION: u8 = 2;

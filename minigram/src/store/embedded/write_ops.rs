@@ -8,12 +8,14 @@
 
 use redb::{ReadableTable as _, Table, WriteTransaction};
 
-use super::read_ops::{like_count, to_photo, to_user, user_count, user_record};
+use super::read_ops::{like_count, photo_record, to_photo, to_user, user_count, user_record};
 use super::records::{PhotoRecord, UserRecord, encode};
 use super::storage_context::StorageContext as _;
 use super::tables::*;
 use crate::domain::{Photo, PhotoId, User, UserId};
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
 use crate::store::{NewPhoto, NewUser, to_millis};
 
 /// Every table, opened once per batch transaction.
@@ -30,6 +32,8 @@ pub(super) struct WriteTables<'txn> {
     follows: Table<'txn, (u64, u64), ()>,
     followers: Table<'txn, (u64, u64), ()>,
     user_counts: Table<'txn, (u64, u8), u64>,
+    media_refs: Table<'txn, &'static str, u64>,
+    id_counters: Table<'txn, &'static str, u64>,
     revoked_tokens: Table<'txn, &'static str, i64>,
 }
 
@@ -53,6 +57,8 @@ impl<'txn> WriteTables<'txn> {
             follows: txn.open_table(FOLLOWS).during("opening follows")?,
             followers: txn.open_table(FOLLOWERS).during("opening followers")?,
             user_counts: txn.open_table(USER_COUNTS).during("opening user counts")?,
+            media_refs: txn.open_table(MEDIA_REFS).during("opening media refs")?,
+            id_counters: txn.open_table(ID_COUNTERS).during("opening id counters")?,
             revoked_tokens: txn
                 .open_table(REVOKED_TOKENS)
                 .during("opening revoked tokens")?,
@@ -72,10 +78,46 @@ impl<'txn> WriteTables<'txn> {
         Ok(())
     }
 
-    /// The next id after the largest key of `table` (ids start at 1).
+    /// The next id after the largest key of `table` (ids start at 1), for
+    /// tables whose rows are never deleted.
     fn next_id(table: &Table<'txn, u64, &'static [u8]>) -> Result<u64, StoreError> {
         let last = table.last().during("finding the last id")?;
         Ok(last.map_or(1, |(k, _)| k.value() + 1))
+    }
+
+    /// Takes the next id of counter `name`: ids of deleted rows are never
+    /// handed out again.
+    fn take_id(&mut self, name: &str) -> Result<u64, StoreError> {
+        let last = self
+            .id_counters
+            .get(name)
+            .during("reading an id counter")?
+            .map_or(0, |c| c.value());
+        let next = last.checked_add(1).ok_or_else(|| StoreError::Corrupt {
+            what: format!("the {name} id counter wrapped"),
+        })?;
+        self.id_counters
+            .insert(name, next)
+            .during("advancing an id counter")?;
+        Ok(next)
+    }
+
+    /// Adds `delta` to the number of photos referencing `key`, removing
+    /// the entry at zero.
+    fn add_media_ref(&mut self, key: &str, delta: i64) -> Result<(), StoreError> {
+        let current = self
+            .media_refs
+            .get(key)
+            .during("reading a media ref")?
+            .map_or(0, |c| c.value());
+        match current.saturating_add_signed(delta) {
+            0 => self.media_refs.remove(key).during("removing a media ref")?,
+            next => self
+                .media_refs
+                .insert(key, next)
+                .during("counting a media ref")?,
+        };
+        Ok(())
     }
 
     pub(super) fn create_user(&mut self, new: NewUser) -> Outcome<User, RegisterError> {
@@ -124,7 +166,7 @@ impl<'txn> WriteTables<'txn> {
         let Some(author) = user_record(&self.users, new.author.get())? else {
             return Ok(Err(PostPhotoError::AuthorNotFound(new.author)));
         };
-        let raw_id = Self::next_id(&self.photos)?;
+        let raw_id = self.take_id(PHOTO_ID_COUNTER)?;
         let Some(id) = PhotoId::new(raw_id) else {
             return Err(StoreError::Corrupt {
                 what: "photo id counter wrapped".into(),
@@ -147,7 +189,48 @@ impl<'txn> WriteTables<'txn> {
             .insert((new.author.get(), raw_id), ())
             .during("indexing a photo")?;
         self.add_to_user_count(new.author.get(), COUNT_PHOTOS, 1)?;
+        self.add_media_ref(record.media_key.as_str(), 1)?;
         Ok(Ok(to_photo(id, record, 0)?))
+    }
+
+    /// Removes the photo, its index entries, its likes (both directions)
+    /// and its like count, and drops one reference to its media.
+    pub(super) fn delete_photo(
+        &mut self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Outcome<Photo, DeletePhotoError> {
+        let p = photo.get();
+        let Some(record) = photo_record(&self.photos, p)? else {
+            return Ok(Err(DeletePhotoError::PhotoNotFound(photo)));
+        };
+        if record.author != requester.get() {
+            return Ok(Err(DeletePhotoError::NotAuthor { photo, requester }));
+        }
+        let likers = self
+            .likes_by_photo
+            .range((p, 0)..=(p, u64::MAX))
+            .during("scanning a photo's likes")?
+            .map(|entry| entry.map(|(key, _)| key.value().1))
+            .collect::<Result<Vec<u64>, _>>()
+            .during("scanning a photo's likes")?;
+        for user in likers {
+            self.likes_by_photo
+                .remove((p, user))
+                .during("removing a like")?;
+            self.likes_by_user
+                .remove((user, p))
+                .during("removing a like")?;
+        }
+        let likes = like_count(&self.like_counts, p)?;
+        self.like_counts.remove(p).during("removing a like count")?;
+        self.photos.remove(p).during("removing a photo")?;
+        self.photos_by_user
+            .remove((record.author, p))
+            .during("unindexing a photo")?;
+        self.add_to_user_count(record.author, COUNT_PHOTOS, -1)?;
+        self.add_media_ref(record.media_key.as_str(), -1)?;
+        Ok(Ok(to_photo(photo, record, likes)?))
     }
 
     pub(super) fn set_like(

@@ -13,7 +13,10 @@ use super::{migrations, rows, sql};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::MediaKey;
 use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric, from_millis, to_millis};
 
 /// The PostgreSQL store: a deadpool pool of tokio-postgres connections to
@@ -380,6 +383,42 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        let (Some(id), Some(author)) = (db_id(photo.get()), db_id(requester.get())) else {
+            return Err(DeletePhotoError::PhotoNotFound(photo));
+        };
+        let deleted = self
+            .query_opt(sql::DELETE_PHOTO, &[&id, &author])
+            .await
+            .doing("deleting a photo")?;
+        if let Some(row) = deleted {
+            return Ok(rows::photo_view(&row)?.photo);
+        }
+        let owner = self
+            .query_opt(sql::PHOTO_AUTHOR, &[&id])
+            .await
+            .doing("reading a photo's author")?;
+        match owner {
+            // Another author's photo. (The requester's own photo cannot be
+            // here: the DELETE would have removed it, and ids are never
+            // reused.)
+            Some(_) => Err(DeletePhotoError::NotAuthor { photo, requester }),
+            None => Err(DeletePhotoError::PhotoNotFound(photo)),
+        }
+    }
+
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        let row = self
+            .query_one(sql::MEDIA_IN_USE, &[&key.as_str()])
+            .await
+            .doing("checking a media key's references")?;
+        rows::column(&row, 0)
+    }
+
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {
         let (Some(id), viewer) = (db_id(id.get()), db_id(viewer.get()).unwrap_or(0)) else {
             return Ok(None);
@@ -583,8 +622,8 @@ async fn set_like(
     };
     let row = match store.query_one(statement, &[&photo_db, &user_db]).await {
         Ok(row) => row,
-        // Only in a race with a concurrent insert not yet visible; users and
-        // photos are never deleted.
+        // In a race with a concurrent insert not yet visible, or with the
+        // photo's deletion (users are never deleted).
         Err(e) => match e.foreign_key_violation() {
             Some("likes_user_id_fkey") => return Err(LikeError::UserNotFound(user)),
             Some("likes_photo_id_fkey") => return Err(LikeError::PhotoNotFound(photo)),

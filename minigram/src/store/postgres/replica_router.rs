@@ -22,7 +22,10 @@ use super::{
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
-use crate::error::{FollowError, LikeError, PostPhotoError, RegisterError, StoreError};
+use crate::error::{
+    DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
+};
+use crate::media::MediaKey;
 use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -942,6 +945,29 @@ impl Store for ReplicaRouter {
             .await?;
         s.record_write(Some(author), false).await;
         Ok(photo)
+    }
+
+    async fn delete_photo(
+        &self,
+        photo: PhotoId,
+        requester: UserId,
+    ) -> Result<Photo, DeletePhotoError> {
+        let s = &self.shared;
+        let deleted = s
+            .write(|p| Box::pin(async move { p.delete_photo(photo, requester).await }))
+            .await?;
+        s.record_write(Some(requester), false).await;
+        Ok(deleted)
+    }
+
+    async fn media_in_use(&self, key: &MediaKey) -> Result<bool, StoreError> {
+        // The primary only: a lagging replica could still show a photo
+        // that was deleted, or miss one just posted with the same bytes.
+        self.shared
+            .writable_primary()
+            .await?
+            .media_in_use(key)
+            .await
     }
 
     async fn photo(&self, id: PhotoId, viewer: UserId) -> Result<Option<PhotoView>, StoreError> {

@@ -41,6 +41,20 @@ INSERT INTO photos (id, author_id, author_username, caption, media_key, content_
 SELECT next.last_id, author.id, author.username, $2, $3, $4, $5, $6, $7 FROM next, author
 RETURNING id, author_username";
 
+/// Deletes a photo if `$2` is its author; its likes go by the foreign
+/// key's `ON DELETE CASCADE`. The columns are those of `rows::photo_view`
+/// (`liked` is always false). No row: unknown photo or another author,
+/// told apart by [`PHOTO_AUTHOR`].
+pub(super) const DELETE_PHOTO: &str = "\
+DELETE FROM photos p WHERE p.id = $1 AND p.author_id = $2
+RETURNING p.id, p.author_id, p.author_username, p.caption, p.media_key, p.content_type,
+          p.width, p.height, p.created_at, p.like_count, false AS liked";
+
+pub(super) const PHOTO_AUTHOR: &str = "SELECT author_id FROM photos WHERE id = $1";
+
+/// An index lookup on `photos_media_key_idx`.
+pub(super) const MEDIA_IN_USE: &str = "SELECT EXISTS (SELECT 1 FROM photos WHERE media_key = $1)";
+
 pub(super) const PHOTO: &str = concat!(
     "SELECT ",
     photo_columns!("2"),

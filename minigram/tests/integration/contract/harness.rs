@@ -206,7 +206,7 @@ impl Harness {
         self.register(name).await.user.id
     }
 
-    /// Posts a `width`×1 PNG (distinct widths give distinct media keys).
+    /// Posts a 7×5 PNG: every photo posted this way shares one media key.
     pub async fn post(&self, author: UserId, caption: &str) -> Photo {
         self.app
             .post_photo(author, Caption::parse(caption).unwrap(), png(7, 5))

@@ -6,6 +6,7 @@
 //! to the macro.
 mod accounts;
 mod concurrency;
+mod deletes;
 mod feeds;
 mod follows;
 mod harness;
@@ -72,4 +73,9 @@ on_every_store!(
     feeds::empty_feed_has_no_cursor,
     concurrency::concurrent_registrations_of_one_username_have_one_winner,
     concurrency::concurrent_likes_are_all_counted,
+    deletes::a_deleted_photo_is_gone_from_every_read,
+    deletes::only_the_author_may_delete_and_only_once,
+    deletes::ids_of_deleted_photos_are_never_reused,
+    deletes::the_media_file_goes_with_its_last_photo,
+    deletes::concurrent_posts_and_deletes_of_the_same_bytes_keep_every_file,
 );
