@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 use minigram::auth::HashingError;
 use minigram::media::MediaError;
 use minigram::{
-    AuthError, FollowError, LikeError, LoginError, PostPhotoError, ReadError, RegisterError,
-    StoreError, ValidationError,
+    AuthError, DeletePhotoError, FollowError, LikeError, LoginError, PostPhotoError, ReadError,
+    RegisterError, StoreError, ValidationError,
 };
 use minigram::{PhotoId, UserId};
 use serde::Serialize;
@@ -417,6 +417,20 @@ impl From<LikeError> for ApiError {
             LikeError::PhotoNotFound(id) => Self::photo_not_found(id),
             LikeError::UserNotFound(id) => Self::user_not_found(id),
             LikeError::Store(e) => e.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<DeletePhotoError> for ApiError {
+    fn from(e: DeletePhotoError) -> Self {
+        match e {
+            DeletePhotoError::PhotoNotFound(id) => Self::photo_not_found(id),
+            DeletePhotoError::NotAuthor { .. } => Self::Forbidden {
+                code: ErrorCode::NotAuthor,
+                message: "only the photo's author may delete it",
+            },
+            DeletePhotoError::Store(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -58,6 +58,8 @@ pub enum ErrorCode {
     /// A request signed in by the session cookie that changes something
     /// came from another site: its `Origin` (or `Referer`) is not this host.
     CsrfRejected,
+    /// Only a photo's author may delete it.
+    NotAuthor,
     // 404 Not Found
     /// No such route.
     NotFound,
@@ -117,6 +119,7 @@ impl ErrorCode {
         Self::TokenRevoked,
         Self::InvalidCredentials,
         Self::CsrfRejected,
+        Self::NotAuthor,
         Self::NotFound,
         Self::PhotoNotFound,
         Self::UserNotFound,
@@ -155,6 +158,7 @@ impl ErrorCode {
             Self::TokenRevoked => "token_revoked",
             Self::InvalidCredentials => "invalid_credentials",
             Self::CsrfRejected => "csrf_rejected",
+            Self::NotAuthor => "not_author",
             Self::NotFound => "not_found",
             Self::PhotoNotFound => "photo_not_found",
             Self::UserNotFound => "user_not_found",
@@ -212,6 +216,7 @@ mod tests {
             ErrorCode::TokenRevoked => "token_revoked",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::CsrfRejected => "csrf_rejected",
+            ErrorCode::NotAuthor => "not_author",
             ErrorCode::NotFound => "not_found",
             ErrorCode::PhotoNotFound => "photo_not_found",
             ErrorCode::UserNotFound => "user_not_found",

@@ -24,9 +24,9 @@ use crate::observability::{log_errors, track_requests};
 use crate::openapi::{self, ApiDoc, OpenApiDocument, openapi_json};
 use crate::rate_limiting::{auth_limit, write_limit};
 use crate::routes::{
-    JSON_BODY_LIMIT, api_metrics, dashboard, feed, follow, get_photo, health, index, instance,
-    like, login, logout, media, metrics_history, not_found::not_found, ping, prometheus_metrics,
-    register, upload_photo, user_photos, user_profile, web_asset,
+    JSON_BODY_LIMIT, api_metrics, dashboard, delete_photo, feed, follow, get_photo, health, index,
+    instance, like, login, logout, media, metrics_history, not_found::not_found, ping,
+    prometheus_metrics, register, upload_photo, user_photos, user_profile, web_asset,
 };
 use crate::security_headers::security_headers;
 
@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(upload_photo::upload_photo).layer(upload_layers.clone()))
         .routes(routes!(upload_photo::upload_photo_origin).layer(upload_layers))
         .routes(routes!(get_photo::get_photo))
+        .routes(routes!(delete_photo::delete_photo).layer(write_limited.clone()))
         .routes(routes!(like::like, like::unlike).layer(write_limited.clone()))
         .routes(routes!(user_profile::user_profile))
         .routes(routes!(follow::follow, follow::unfollow).layer(write_limited))

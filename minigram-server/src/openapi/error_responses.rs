@@ -36,6 +36,12 @@ pub(crate) struct InvalidCredentials(ErrorBody);
 #[response(status = 403)]
 pub(crate) struct CsrfRejected(ErrorBody);
 
+/// Another user's photo (`not_author`), or a cookie-signed write from
+/// another site (`csrf_rejected`).
+#[derive(IntoResponses)]
+#[response(status = 403)]
+pub(crate) struct NotAuthorOrCsrfRejected(ErrorBody);
+
 /// No such photo or user (`photo_not_found`, `user_not_found`).
 #[derive(IntoResponses)]
 #[response(status = 404)]

@@ -3,6 +3,7 @@
 
 pub(crate) mod api_metrics;
 pub(crate) mod dashboard;
+pub(crate) mod delete_photo;
 pub(crate) mod feed;
 pub(crate) mod follow;
 pub(crate) mod get_photo;

@@ -20,6 +20,7 @@ mod browser;
 mod browser_driver;
 #[cfg(feature = "devcluster")]
 mod cache_tiers;
+mod deletes;
 mod errors;
 #[cfg(feature = "devcluster")]
 mod ha_binary;

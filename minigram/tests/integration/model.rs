@@ -21,6 +21,13 @@ enum Op {
     Post {
         author: u8,
     },
+    Delete {
+        requester: u8,
+        photo: u8,
+    },
+    MediaInUse {
+        key: u8,
+    },
     Like {
         user: u8,
         photo: u8,
@@ -67,6 +74,14 @@ enum Op {
     Reopen,
 }
 
+/// Posts cycle through this many media keys, so several photos share one
+/// (as posts of the same bytes do) and deletes exercise the reference count.
+const MEDIA_KEYS: u8 = 5;
+
+fn media_key(n: u8) -> MediaKey {
+    MediaKey::parse(&format!("{n:064x}.png")).unwrap()
+}
+
 fn op() -> impl Strategy<Value = Op> {
     // Small id ranges so operations hit existing and missing ids alike.
     let user = 1u8..8;
@@ -74,6 +89,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..10, 0u8..10).prop_map(|(name, email)| Op::Register { name, email }),
         3 => user.clone().prop_map(|author| Op::Post { author }),
+        1 => (user.clone(), photo.clone()).prop_map(|(requester, photo)| Op::Delete { requester, photo }),
+        1 => (0u8..MEDIA_KEYS).prop_map(|key| Op::MediaInUse { key }),
         3 => (user.clone(), photo.clone()).prop_map(|(user, photo)| Op::Like { user, photo }),
         1 => (user.clone(), photo.clone()).prop_map(|(user, photo)| Op::Unlike { user, photo }),
         2 => (user.clone(), user.clone()).prop_map(|(follower, followee)| Op::Follow { follower, followee }),
@@ -131,7 +148,7 @@ async fn apply(store: &dyn Store, op: &Op, step: usize) -> String {
         }
         Op::Post { author } => {
             let media = StoredMedia {
-                key: MediaKey::parse(&format!("{:064x}.png", step)).unwrap(),
+                key: media_key((step % usize::from(MEDIA_KEYS)) as u8),
                 content_type: ImageType::Png,
                 width: step as u32 + 1,
                 height: 3,
@@ -144,6 +161,10 @@ async fn apply(store: &dyn Store, op: &Op, step: usize) -> String {
             };
             format!("{:?}", store.create_photo(new).await)
         }
+        Op::Delete { requester, photo } => {
+            format!("{:?}", store.delete_photo(pid(photo), uid(requester)).await)
+        }
+        Op::MediaInUse { key } => format!("{:?}", store.media_in_use(&media_key(key)).await),
         Op::Like { user, photo } => format!("{:?}", store.like(uid(user), pid(photo)).await),
         Op::Unlike { user, photo } => format!("{:?}", store.unlike(uid(user), pid(photo)).await),
         Op::Follow { follower, followee } => {
