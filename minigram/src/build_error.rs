@@ -21,6 +21,19 @@ pub enum BuildError {
     /// The password hasher could not start.
     #[error("building minigram failed: {0}")]
     Hashing(#[from] HashingError),
+    /// The feed strategy needs timelines and the store keeps none.
+    #[error(
+        "building minigram failed: the {strategy} feed needs a store that keeps timelines (memory or embedded); the {store} store does not yet: use --feed pull with it"
+    )]
+    FeedUnsupported {
+        /// The strategy asked for.
+        strategy: &'static str,
+        /// The store's kind.
+        store: &'static str,
+    },
+    /// A feed setting is out of range.
+    #[error("building minigram failed: {0}")]
+    FeedSetting(&'static str),
     /// The store failed while loading settings.
     #[error("building minigram failed: {0}")]
     Store(#[from] StoreError),

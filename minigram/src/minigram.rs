@@ -11,7 +11,7 @@ use crate::error::{
     AuthError, DeletePhotoError, FollowError, LikeError, LoginError, PostPhotoError, ReadError,
     RegisterError, StoreError,
 };
-use crate::feed::FeedStrategy;
+use crate::feed::{Fanout, FanoutMetrics, FanoutStatus, FeedStrategy};
 use crate::media::{MediaDeletionGate, MediaStore};
 use crate::minigram_builder::MinigramBuilder;
 use crate::session::Session;
@@ -28,6 +28,8 @@ pub struct Minigram {
     hasher: PasswordHasher,
     tokens: TokenIssuer,
     feed: FeedStrategy,
+    /// Push and hybrid feeds: the workers, their metrics, the rebuilds.
+    fanout: Option<Arc<Fanout>>,
     password_policy: PasswordPolicy,
     /// Orders media-file removal against posts of the same bytes.
     media_gate: MediaDeletionGate,
@@ -51,6 +53,7 @@ impl Minigram {
         hasher: PasswordHasher,
         tokens: TokenIssuer,
         feed: FeedStrategy,
+        fanout: Option<Arc<Fanout>>,
         password_policy: PasswordPolicy,
     ) -> Self {
         Self {
@@ -59,6 +62,7 @@ impl Minigram {
             hasher,
             tokens,
             feed,
+            fanout,
             password_policy,
             media_gate: MediaDeletionGate::default(),
         }
@@ -87,6 +91,31 @@ impl Minigram {
     /// The home-feed strategy.
     pub fn feed_strategy(&self) -> FeedStrategy {
         self.feed
+    }
+
+    /// The fan-out metrics (push and hybrid feeds only).
+    pub fn fanout_metrics(&self) -> Option<&Arc<FanoutMetrics>> {
+        self.fanout.as_ref().map(|f| f.metrics())
+    }
+
+    /// The fan-out queue and workers (push and hybrid feeds only).
+    pub async fn fanout_status(&self) -> Result<Option<FanoutStatus>, StoreError> {
+        match &self.fanout {
+            Some(fanout) => Ok(Some(fanout.status().await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Applies every queued fan-out job before returning (in this task,
+    /// beside the workers), so that home feeds show every photo posted
+    /// before the call. A no-op under pull. Tests and benchmarks use it to
+    /// compare strategies; bound it with a timeout where the queue may be
+    /// fed faster than it drains.
+    pub async fn drain_fanout(&self) -> Result<(), StoreError> {
+        match &self.fanout {
+            Some(fanout) => fanout.drain().await,
+            None => Ok(()),
+        }
     }
 
     /// The policy new passwords must meet. Parse registration input with
@@ -202,14 +231,19 @@ impl Minigram {
         // `put` found or wrote (see `MediaDeletionGate`).
         let _posting = self.media_gate.post().await;
         let media = self.media.put(bytes).await?;
-        self.store
+        let photo = self
+            .store
             .create_photo(NewPhoto {
                 author,
                 caption,
                 media,
                 created_at: now(),
             })
-            .await
+            .await?;
+        if let Some(fanout) = &self.fanout {
+            fanout.job_queued();
+        }
+        Ok(photo)
     }
 
     /// Deletes a photo; only its author may (`NotAuthor` otherwise). Once
@@ -276,15 +310,29 @@ impl Minigram {
 
     /// The viewer's home feed: their own photos and those of everyone they
     /// follow, newest first.
+    ///
+    /// Under push and hybrid the page comes from the viewer's timeline; a
+    /// viewer without one (made before timelines were enabled) is served by
+    /// pull while it is rebuilt in the background. Whatever the strategy,
+    /// the viewer's own photos show at once, and once the fan-out queue has
+    /// drained the page equals the pull page.
     pub async fn home_feed(
         &self,
         viewer: UserId,
         page: PageRequest,
     ) -> Result<FeedPage, ReadError> {
-        Ok(self
-            .feed
-            .home_feed(self.store.as_ref(), viewer, page)
-            .await?)
+        let store = self.store.as_ref();
+        if let Some(page) = self.feed.home_feed(store, viewer, page).await? {
+            if let Some(fanout) = &self.fanout {
+                fanout.metrics().timeline_read(true);
+            }
+            return Ok(page);
+        }
+        if let Some(fanout) = &self.fanout {
+            fanout.metrics().timeline_read(false);
+            fanout.rebuild_later(viewer);
+        }
+        Ok(FeedStrategy::pull_feed(store, viewer, page).await?)
     }
 
     /// Everyone's photos, newest first.
@@ -320,8 +368,12 @@ impl Minigram {
             .ok_or(ReadError::UserNotFound(user))
     }
 
-    /// Flushes and closes the store. Call before exiting.
+    /// Stops the fan-out workers (their jobs stay queued, durably), then
+    /// flushes and closes the store. Call before exiting.
     pub async fn close(&self) -> Result<(), StoreError> {
+        if let Some(fanout) = &self.fanout {
+            fanout.stop().await;
+        }
         self.store.close().await
     }
 }

@@ -6,10 +6,11 @@ use secrecy::{ExposeSecret as _, SecretSlice};
 use crate::auth::{HasherConfig, PasswordHasher, TokenConfig, TokenIssuer};
 use crate::build_error::BuildError;
 use crate::domain::PasswordPolicy;
-use crate::feed::FeedStrategy;
+use crate::error::StoreError;
+use crate::feed::{Fanout, FanoutConfig, FanoutMetrics, FeedStrategy};
 use crate::media::{LocalMediaStore, MediaStore};
 use crate::minigram::Minigram;
-use crate::store::Store;
+use crate::store::{Store, TimelineSettings};
 
 /// Settings key under which a generated token secret is kept.
 const TOKEN_SECRET_SETTING: &str = "minigram.token_secret";
@@ -25,6 +26,7 @@ pub struct MinigramBuilder {
     hasher: HasherConfig,
     tokens: TokenConfig,
     feed: FeedStrategy,
+    fanout: FanoutConfig,
     password_policy: PasswordPolicy,
 }
 
@@ -71,6 +73,28 @@ impl MinigramBuilder {
         self
     }
 
+    /// Most photos a push or hybrid timeline holds (default 800); older
+    /// pages come from the pull path.
+    pub fn timeline_cap(mut self, cap: usize) -> Self {
+        self.fanout.timeline_cap = cap;
+        self
+    }
+
+    /// In-process fan-out workers for push and hybrid feeds (default 2).
+    /// 0 leaves the queue to separate worker processes (or to
+    /// [`Minigram::drain_fanout`]).
+    pub fn fanout_workers(mut self, workers: usize) -> Self {
+        self.fanout.workers = workers;
+        self
+    }
+
+    /// Followers a worker fans one photo out to per store transaction
+    /// (default 500), so one large follower set does not hold the writer.
+    pub fn fanout_batch(mut self, batch: usize) -> Self {
+        self.fanout.batch = batch;
+        self
+    }
+
     /// The policy new passwords must meet (default: at least 8
     /// characters). Login is not affected: see [`Minigram::login`].
     pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
@@ -95,12 +119,46 @@ impl MinigramBuilder {
         };
         let tokens = TokenIssuer::new(&secret, self.tokens.ttl)?;
         let hasher = PasswordHasher::new(self.hasher).await?;
+        let fanout = if self.feed.uses_timelines() {
+            if self.fanout.timeline_cap == 0 {
+                return Err(BuildError::FeedSetting(
+                    "the timeline cap must be at least 1",
+                ));
+            }
+            if self.fanout.batch == 0 {
+                return Err(BuildError::FeedSetting(
+                    "the fan-out batch must be at least 1",
+                ));
+            }
+            let settings = TimelineSettings {
+                cap: self.fanout.timeline_cap,
+                celebrity_followers: self.feed.celebrity_followers(),
+            };
+            match store.enable_timelines(settings) {
+                Ok(()) => {}
+                Err(StoreError::Unsupported { .. }) => {
+                    return Err(BuildError::FeedUnsupported {
+                        strategy: self.feed.name(),
+                        store: store.kind(),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Some(Arc::new(Fanout::start(
+                Arc::clone(&store),
+                Arc::new(FanoutMetrics::default()),
+                self.fanout,
+            )))
+        } else {
+            None
+        };
         Ok(Minigram::from_parts(
             store,
             media,
             hasher,
             tokens,
             self.feed,
+            fanout,
             self.password_policy,
         ))
     }

@@ -1,6 +1,8 @@
 //! [`CachedStore`]'s [`Store`] methods: reads through the tiers, writes
 //! through to the wrapped store followed by invalidation.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -16,7 +18,10 @@ use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
 use crate::media::MediaKey;
-use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
+use crate::store::{
+    Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, StoreMetric,
+    TimelineSettings, TimelineSlice,
+};
 
 /// A like or unlike the store turned down without changing anything.
 fn like_refused(error: &LikeError) -> bool {
@@ -227,6 +232,45 @@ impl Store for CachedStore {
     async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         // Settings hold secrets (the token key): pass through.
         self.inner.setting_or_insert(key, default).await
+    }
+
+    // Timelines and the fan-out queue pass through uncached: a timeline is
+    // already a cache, and the queue must be read where it is written.
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        self.inner.enable_timelines(settings)
+    }
+
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        self.inner.timeline_settings()
+    }
+
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        self.inner.claim_fanout_job(lease).await
+    }
+
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        self.inner.fan_out(job, batch, lease).await
+    }
+
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        self.inner.fanout_queue_depth().await
+    }
+
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        self.inner.timeline(user, page).await
+    }
+
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        self.inner.rebuild_timeline(user).await
     }
 
     async fn health(&self) -> Result<(), StoreError> {

@@ -27,6 +27,13 @@ pub enum StoreError {
         /// Why, in a sentence.
         reason: String,
     },
+    /// This store does not do what was asked (a feature it lacks, such as
+    /// timelines); nothing was written.
+    #[error("this store does not support {what}")]
+    Unsupported {
+        /// What is not supported.
+        what: &'static str,
+    },
     /// A stored value could not be decoded.
     #[error("stored data is corrupt: {what}")]
     Corrupt {

@@ -1,10 +1,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
+use super::{
+    Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, StoreMetric,
+    TimelineSettings, TimelineSlice,
+};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
@@ -165,6 +169,43 @@ impl Store for CountingStore {
 
     async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         self.counted().setting_or_insert(key, default).await
+    }
+
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        self.inner.enable_timelines(settings)
+    }
+
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        self.inner.timeline_settings()
+    }
+
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        self.counted().claim_fanout_job(lease).await
+    }
+
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        self.counted().fan_out(job, batch, lease).await
+    }
+
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        self.counted().fanout_queue_depth().await
+    }
+
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        self.counted().timeline(user, page).await
+    }
+
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        self.counted().rebuild_timeline(user).await
     }
 
     async fn health(&self) -> Result<(), StoreError> {

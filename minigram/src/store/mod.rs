@@ -18,6 +18,7 @@ mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod store_metric;
+mod timeline;
 
 pub use counting_store::CountingStore;
 #[cfg(all(fuzzing, feature = "embedded"))]
@@ -31,6 +32,12 @@ pub use postgres::{
     ReplicaRouter, ReplicaState, ReplicaStatus, RouterConfig, RouterStatus,
 };
 pub use store_metric::{MetricKind, MetricSeries, StoreMetric};
+pub use timeline::{
+    DEFAULT_FANOUT_LEASE, DEFAULT_TIMELINE_CAP, FanoutJob, FanoutProgress, TimelineSettings,
+    TimelineSlice,
+};
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -223,6 +230,77 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Atomic: concurrent callers all get the value that was stored first.
     async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError>;
 
+    /// Turns on home timelines (push and hybrid feeds) for this handle.
+    /// From then on, in the same transaction as the change:
+    /// - `create_user` starts the new user's timeline (empty, exact);
+    /// - `create_photo` enqueues the photo's fan-out job (the
+    ///   transactional outbox), which [`Store::fan_out`] applies;
+    /// - `follow` merges the followee's newest
+    ///   [`TimelineSettings::follow_merge`] photos into the follower's
+    ///   timeline, `unfollow` removes the followee's photos from it;
+    /// - `delete_photo` removes the photo from every timeline.
+    ///
+    /// Every handle writing to the same data must be given the same
+    /// settings. Stores that keep no timelines refuse with `Unsupported`.
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        let _ = settings;
+        Err(StoreError::Unsupported {
+            what: "home timelines (push and hybrid feeds)",
+        })
+    }
+
+    /// The settings given to [`Store::enable_timelines`], if any.
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        None
+    }
+
+    /// Claims the oldest fan-out job that no live lease holds, for `lease`.
+    /// `None` when every queued job is done or held.
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        let _ = lease;
+        Err(no_timelines())
+    }
+
+    /// Applies the next batch of at most `batch` followers of a claimed job
+    /// (inserting its photo into their timelines, trimming each to the cap)
+    /// and renews the lease for `lease`, in one transaction; removes the job
+    /// after its last batch. Inserts are idempotent, so a job re-claimed
+    /// after a crash repeats no visible work. Followers whose timeline does
+    /// not exist (not built yet) are passed over: their reads use pull.
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        let _ = (job, batch, lease);
+        Err(no_timelines())
+    }
+
+    /// Fan-out jobs queued and not yet done (claimed ones included).
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        Err(no_timelines())
+    }
+
+    /// The slice of `user`'s timeline a home-feed page needs: items below
+    /// the page's cursor, at most `limit + 1`, as `user` sees them. `None`
+    /// when `user` has no timeline (not built yet): read with pull.
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        let _ = (user, page);
+        Err(no_timelines())
+    }
+
+    /// Builds `user`'s timeline from the source of truth (the newest `cap`
+    /// photos of everyone they follow), replacing any there was.
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        let _ = user;
+        Err(no_timelines())
+    }
+
     /// `Ok` when the store can serve reads and writes.
     async fn health(&self) -> Result<(), StoreError>;
 
@@ -236,6 +314,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `StoreError::Unavailable`. Idempotent.
     async fn close(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+/// The error of the timeline methods on stores that keep none.
+fn no_timelines() -> StoreError {
+    StoreError::Unsupported {
+        what: "home timelines (push and hybrid feeds)",
     }
 }
 

@@ -16,6 +16,7 @@ mod revocations;
 mod schema_migration;
 mod storage_context;
 mod tables;
+mod timeline_reads;
 mod write_ops;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +36,10 @@ use self::revocations::Revocations;
 use self::storage_context::StorageContext as _;
 use self::tables::{SCHEMA_VERSION, SCHEMA_VERSION_KEY};
 use self::write_ops::WriteTables;
-use super::{Credentials, NewPhoto, NewUser, Store, StoreMetric, to_millis};
+use super::{
+    Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, StoreMetric,
+    TimelineSettings, TimelineSlice, to_millis,
+};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
@@ -94,6 +98,9 @@ pub struct EmbeddedStore {
     /// Permits the semaphore was created with (never changed).
     max_reads: usize,
     path: PathBuf,
+    /// Set by `enable_timelines`; handed to each write that maintains
+    /// timelines.
+    timelines: RwLock<Option<TimelineSettings>>,
 }
 
 impl EmbeddedStore {
@@ -128,6 +135,7 @@ impl EmbeddedStore {
             read_permits: Arc::new(Semaphore::new(config.max_concurrent_reads.max(1))),
             max_reads: config.max_concurrent_reads.max(1),
             path,
+            timelines: RwLock::new(None),
         })
     }
 
@@ -215,7 +223,8 @@ impl Store for EmbeddedStore {
     }
 
     async fn create_user(&self, new: NewUser) -> Result<User, RegisterError> {
-        self.write(move |t| t.create_user(new)).await
+        let timelines = *self.timelines.read();
+        self.write(move |t| t.create_user(new, timelines)).await
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -229,7 +238,8 @@ impl Store for EmbeddedStore {
     }
 
     async fn create_photo(&self, new: NewPhoto) -> Result<Photo, PostPhotoError> {
-        self.write(move |t| t.create_photo(new)).await
+        let timelines = *self.timelines.read();
+        self.write(move |t| t.create_photo(new, timelines)).await
     }
 
     async fn delete_photo(
@@ -261,12 +271,14 @@ impl Store for EmbeddedStore {
     }
 
     async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        self.write(move |t| t.set_follow(follower, followee, true))
+        let timelines = *self.timelines.read();
+        self.write(move |t| t.set_follow(follower, followee, true, timelines))
             .await
     }
 
     async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        self.write(move |t| t.set_follow(follower, followee, false))
+        let timelines = *self.timelines.read();
+        self.write(move |t| t.set_follow(follower, followee, false, timelines))
             .await
     }
 
@@ -334,6 +346,61 @@ impl Store for EmbeddedStore {
     async fn setting_or_insert(&self, key: &str, default: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let key = key.to_owned();
         self.write(move |t| Ok(t.setting_or_insert(&key, default)))
+            .await
+    }
+
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        *self.timelines.write() = Some(settings);
+        Ok(())
+    }
+
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        *self.timelines.read()
+    }
+
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        // A storage failure aborts the batch (outer error), never half-applies.
+        self.write(move |t| t.claim_fanout(Utc::now(), lease_ms).map(Ok))
+            .await
+    }
+
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
+            what: "fan-out before enable_timelines was called",
+        })?;
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let job = job.clone();
+        self.write(move |t| {
+            t.fan_out(&job, batch, settings, Utc::now(), lease_ms)
+                .map(Ok)
+        })
+        .await
+    }
+
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        self.read(timeline_reads::fanout_queue_depth).await
+    }
+
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        self.read(move |txn| timeline_reads::timeline(txn, user, page))
+            .await
+    }
+
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
+            what: "rebuilding a timeline before enable_timelines was called",
+        })?;
+        self.write(move |t| t.rebuild_timeline(user.get(), settings.cap).map(Ok))
             .await
     }
 

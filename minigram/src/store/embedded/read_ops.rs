@@ -123,7 +123,7 @@ pub(super) fn credentials(
 }
 
 /// Assembles photos as one viewer sees them, all from one snapshot.
-struct PhotoViewer {
+pub(super) struct PhotoViewer {
     photos: redb::ReadOnlyTable<u64, &'static [u8]>,
     like_counts: redb::ReadOnlyTable<u64, u64>,
     likes_by_user: redb::ReadOnlyTable<(u64, u64), ()>,
@@ -131,7 +131,7 @@ struct PhotoViewer {
 }
 
 impl PhotoViewer {
-    fn open(txn: &ReadTransaction, viewer: UserId) -> Result<Self, StoreError> {
+    pub(super) fn open(txn: &ReadTransaction, viewer: UserId) -> Result<Self, StoreError> {
         Ok(Self {
             photos: txn.open_table(PHOTOS).during("opening photos")?,
             like_counts: txn.open_table(LIKE_COUNTS).during("opening like counts")?,
@@ -140,7 +140,7 @@ impl PhotoViewer {
         })
     }
 
-    fn view(&self, id: PhotoId) -> Result<Option<PhotoView>, StoreError> {
+    pub(super) fn view(&self, id: PhotoId) -> Result<Option<PhotoView>, StoreError> {
         let Some(record) = photo_record(&self.photos, id.get())? else {
             return Ok(None);
         };
@@ -301,12 +301,12 @@ pub(super) fn global_photos(
     viewer_tables.page(ids, page)
 }
 
-/// A cheap end-to-end read used by health checks.
 pub(super) fn media_in_use(txn: &ReadTransaction, key: &str) -> Result<bool, StoreError> {
     let refs = txn.open_table(MEDIA_REFS).during("opening media refs")?;
     Ok(refs.get(key).during("reading a media ref")?.is_some())
 }
 
+/// A cheap end-to-end read used by health checks.
 pub(super) fn probe(txn: &ReadTransaction) -> Result<(), StoreError> {
     let settings = txn.open_table(SETTINGS).during("opening settings")?;
     settings.len().during("counting settings")?;

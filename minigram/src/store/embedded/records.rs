@@ -37,6 +37,21 @@ pub(super) struct PhotoRecord {
     pub created_at_ms: i64,
 }
 
+/// A queued fan-out job (the id is the key).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(super) struct FanoutJobRecord {
+    pub photo: u64,
+    pub author: u64,
+    pub enqueued_at_ms: i64,
+    /// Followers with ids up to this one are done (0: none yet).
+    pub done_through: u64,
+    pub claims: u32,
+    /// The current claim's token (0: never claimed).
+    pub claim: u64,
+    /// The claim holds the job until then (ms since the epoch).
+    pub lease_until_ms: i64,
+}
+
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut bytes = vec![RECORD_FORMAT];
     postcard::to_io(value, &mut bytes).map_err(|e| StoreError::backend("encoding a record", e))?;

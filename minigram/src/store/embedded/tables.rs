@@ -45,6 +45,28 @@ pub(super) const MEDIA_REFS: TableDefinition<&str, u64> = TableDefinition::new("
 pub(super) const ID_COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("id_counters");
 /// `ID_COUNTERS` entry for photo ids.
 pub(super) const PHOTO_ID_COUNTER: &str = "photos";
+/// (user, photo) → author: the photos in a user's home timeline (push and
+/// hybrid feeds). See `store::timeline` for what a timeline promises.
+pub(super) const TIMELINES: TableDefinition<(u64, u64), u64> = TableDefinition::new("timelines");
+/// (photo, user) → (): whose timelines hold a photo, so a delete removes it
+/// from all of them in its own transaction.
+pub(super) const TIMELINE_BY_PHOTO: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("timeline_by_photo");
+/// user → (complete_above, entries): a timeline exists exactly when its
+/// user has a row here; `entries` equals its `TIMELINES` range size.
+pub(super) const TIMELINE_META: TableDefinition<u64, (u64, u64)> =
+    TableDefinition::new("timeline_meta");
+/// job id → encoded `FanoutJobRecord`: the fan-out queue (transactional
+/// outbox), written in the same transaction as the photo.
+pub(super) const FANOUT_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("fanout_jobs");
+/// author → (): hybrid celebrities, whose photos are merged at read time
+/// (sticky, so an author crossing back under the threshold loses nothing).
+pub(super) const READ_TIME_AUTHORS: TableDefinition<u64, ()> =
+    TableDefinition::new("read_time_authors");
+/// `ID_COUNTERS` entry for fan-out job ids.
+pub(super) const FANOUT_JOB_COUNTER: &str = "fanout_jobs";
+/// `ID_COUNTERS` entry for fan-out claim tokens.
+pub(super) const FANOUT_CLAIM_COUNTER: &str = "fanout_claims";
 /// token id → expiry (ms since epoch) of revoked tokens.
 pub(super) const REVOKED_TOKENS: TableDefinition<&str, i64> =
     TableDefinition::new("revoked_tokens");

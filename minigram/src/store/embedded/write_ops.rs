@@ -6,6 +6,8 @@
 //! of the batch commit unaffected. The outer `Result` is a storage failure,
 //! which aborts the whole batch; the inner one is the operation's outcome.
 
+mod timeline_ops;
+
 use redb::{ReadableTable as _, Table, WriteTransaction};
 
 use super::read_ops::{like_count, photo_record, to_photo, to_user, user_count, user_record};
@@ -16,7 +18,7 @@ use crate::domain::{Photo, PhotoId, User, UserId};
 use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
-use crate::store::{NewPhoto, NewUser, to_millis};
+use crate::store::{NewPhoto, NewUser, TimelineSettings, to_millis};
 
 /// Every table, opened once per batch transaction.
 pub(super) struct WriteTables<'txn> {
@@ -34,6 +36,11 @@ pub(super) struct WriteTables<'txn> {
     user_counts: Table<'txn, (u64, u8), u64>,
     media_refs: Table<'txn, &'static str, u64>,
     id_counters: Table<'txn, &'static str, u64>,
+    timelines: Table<'txn, (u64, u64), u64>,
+    timeline_by_photo: Table<'txn, (u64, u64), ()>,
+    timeline_meta: Table<'txn, u64, (u64, u64)>,
+    fanout_jobs: Table<'txn, u64, &'static [u8]>,
+    read_time_authors: Table<'txn, u64, ()>,
     revoked_tokens: Table<'txn, &'static str, i64>,
 }
 
@@ -59,6 +66,17 @@ impl<'txn> WriteTables<'txn> {
             user_counts: txn.open_table(USER_COUNTS).during("opening user counts")?,
             media_refs: txn.open_table(MEDIA_REFS).during("opening media refs")?,
             id_counters: txn.open_table(ID_COUNTERS).during("opening id counters")?,
+            timelines: txn.open_table(TIMELINES).during("opening timelines")?,
+            timeline_by_photo: txn
+                .open_table(TIMELINE_BY_PHOTO)
+                .during("opening timelines")?,
+            timeline_meta: txn.open_table(TIMELINE_META).during("opening timelines")?,
+            fanout_jobs: txn
+                .open_table(FANOUT_JOBS)
+                .during("opening the fan-out queue")?,
+            read_time_authors: txn
+                .open_table(READ_TIME_AUTHORS)
+                .during("opening read-time authors")?,
             revoked_tokens: txn
                 .open_table(REVOKED_TOKENS)
                 .during("opening revoked tokens")?,
@@ -120,7 +138,11 @@ impl<'txn> WriteTables<'txn> {
         Ok(())
     }
 
-    pub(super) fn create_user(&mut self, new: NewUser) -> Outcome<User, RegisterError> {
+    pub(super) fn create_user(
+        &mut self,
+        new: NewUser,
+        timelines: Option<TimelineSettings>,
+    ) -> Outcome<User, RegisterError> {
         let username_key = new.username.key();
         if self
             .usernames
@@ -159,10 +181,19 @@ impl<'txn> WriteTables<'txn> {
         self.emails
             .insert(record.email.as_str(), raw_id)
             .during("indexing an email")?;
+        if timelines.is_some() {
+            self.start_timeline(raw_id)?;
+        }
         Ok(Ok(to_user(id, record)))
     }
 
-    pub(super) fn create_photo(&mut self, new: NewPhoto) -> Outcome<Photo, PostPhotoError> {
+    /// Records the photo and, with timelines on, its fan-out job: the
+    /// transactional outbox (both commit or neither).
+    pub(super) fn create_photo(
+        &mut self,
+        new: NewPhoto,
+        timelines: Option<TimelineSettings>,
+    ) -> Outcome<Photo, PostPhotoError> {
         let Some(author) = user_record(&self.users, new.author.get())? else {
             return Ok(Err(PostPhotoError::AuthorNotFound(new.author)));
         };
@@ -190,6 +221,9 @@ impl<'txn> WriteTables<'txn> {
             .during("indexing a photo")?;
         self.add_to_user_count(new.author.get(), COUNT_PHOTOS, 1)?;
         self.add_media_ref(record.media_key.as_str(), 1)?;
+        if timelines.is_some() {
+            self.enqueue_fanout(raw_id, record.author, record.created_at_ms)?;
+        }
         Ok(Ok(to_photo(id, record, 0)?))
     }
 
@@ -230,6 +264,7 @@ impl<'txn> WriteTables<'txn> {
             .during("unindexing a photo")?;
         self.add_to_user_count(record.author, COUNT_PHOTOS, -1)?;
         self.add_media_ref(record.media_key.as_str(), -1)?;
+        self.remove_from_timelines(p)?;
         Ok(Ok(to_photo(photo, record, likes)?))
     }
 
@@ -290,6 +325,7 @@ impl<'txn> WriteTables<'txn> {
         follower: UserId,
         followee: UserId,
         following: bool,
+        timelines: Option<TimelineSettings>,
     ) -> Outcome<(), FollowError> {
         if follower == followee {
             return Ok(Err(FollowError::SelfFollow));
@@ -313,11 +349,15 @@ impl<'txn> WriteTables<'txn> {
                 self.followers
                     .insert((b, a), ())
                     .during("inserting a follow")?;
+                if let Some(settings) = timelines {
+                    self.merge_followee(a, b, settings)?;
+                }
                 1
             }
             (true, false) => {
                 self.follows.remove((a, b)).during("removing a follow")?;
                 self.followers.remove((b, a)).during("removing a follow")?;
+                self.unmerge_followee(a, b)?;
                 -1
             }
             _ => return Ok(Ok(())),

@@ -9,6 +9,7 @@ async fn home_feed_ids(h: &Harness, viewer: UserId) -> Vec<PhotoId> {
     let mut ids = Vec::new();
     let mut page = PageRequest::first(PageLimit::new(2).unwrap());
     loop {
+        h.settle().await;
         let feed = h.app.home_feed(viewer, page).await.unwrap();
         ids.extend(feed.items.iter().map(|view| view.photo.id));
         match feed.next_cursor {

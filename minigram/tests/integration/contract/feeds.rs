@@ -21,10 +21,12 @@ pub async fn home_feed_holds_own_and_followed_photos_newest_first(h: &Harness) {
     let _c1 = h.post(cy, "c1").await.id;
     let a2 = h.post(ada, "a2").await.id;
     h.app.follow(ada, bob).await.unwrap();
+    h.settle().await;
     let feed = h.app.home_feed(ada, PageRequest::default()).await.unwrap();
     assert_eq!(ids(&feed), vec![a2.get(), b1.get(), a1.get()]);
     assert!(feed.next_cursor.is_none());
     h.app.unfollow(ada, bob).await.unwrap();
+    h.settle().await;
     let feed = h.app.home_feed(ada, PageRequest::default()).await.unwrap();
     assert_eq!(ids(&feed), vec![a2.get(), a1.get()]);
 }
@@ -61,6 +63,7 @@ pub async fn home_feed_merges_a_hundred_followees(h: &Harness) {
     let mut seen = Vec::new();
     let mut page = limit(40);
     loop {
+        h.settle().await;
         let feed = h.app.home_feed(viewer, page).await.unwrap();
         seen.extend(ids(&feed));
         match feed.next_cursor {
@@ -80,6 +83,7 @@ pub async fn pages_cover_every_photo_exactly_once(h: &Harness) {
     let mut page = limit(3);
     let mut pages = 0;
     loop {
+        h.settle().await;
         let feed = h.app.home_feed(ada, page).await.unwrap();
         assert!(feed.items.len() <= 3);
         pages += 1;
@@ -151,6 +155,7 @@ pub async fn user_photos_of_unknown_user_is_not_found(h: &Harness) {
 
 pub async fn empty_feed_has_no_cursor(h: &Harness) {
     let ada = h.user("ada").await;
+    h.settle().await;
     let feed = h.app.home_feed(ada, PageRequest::default()).await.unwrap();
     assert!(feed.items.is_empty());
     assert!(feed.next_cursor.is_none());

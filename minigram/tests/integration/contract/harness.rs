@@ -1,4 +1,5 @@
 use minigram::auth::HasherConfig;
+use minigram::feed::FeedStrategy;
 use minigram::store::MemoryStore;
 #[cfg(feature = "embedded")]
 use minigram::store::{EmbeddedConfig, EmbeddedStore};
@@ -10,6 +11,20 @@ use crate::common::pg_cluster;
 #[cfg(all(feature = "redis", any(feature = "embedded", feature = "postgres")))]
 use crate::common::redis;
 
+/// Timeline cap of the push and hybrid backends: small, so the tests page
+/// past it (into the pull fallback) and trim constantly.
+pub const TEST_TIMELINE_CAP: usize = 6;
+/// Followers per fan-out batch: small, so jobs take several batches.
+const TEST_FANOUT_BATCH: usize = 3;
+/// Hybrid threshold of the hybrid backends: low, so ordinary tests cross it.
+pub const TEST_CELEBRITY_FOLLOWERS: u64 = 3;
+
+fn hybrid() -> FeedStrategy {
+    FeedStrategy::Hybrid {
+        celebrity_followers: TEST_CELEBRITY_FOLLOWERS,
+    }
+}
+
 /// A fresh minigram over one backend, with helpers to make users and photos.
 pub struct Harness {
     pub app: Minigram,
@@ -17,35 +32,88 @@ pub struct Harness {
 }
 
 impl Harness {
-    pub async fn memory() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+    /// A facade over `store` with `feed`, its media in `dir`.
+    async fn build(
+        store: impl minigram::store::Store + 'static,
+        dir: TempDir,
+        feed: FeedStrategy,
+    ) -> Self {
         let app = Minigram::builder()
-            .store(MemoryStore::new())
+            .store(store)
             .media_dir(dir.path().join("media"))
             .unwrap()
             .hasher(HasherConfig::insecure_fast_for_tests())
+            .feed(feed)
+            .timeline_cap(TEST_TIMELINE_CAP)
+            .fanout_batch(TEST_FANOUT_BATCH)
             .build()
             .await
             .unwrap();
         Self { app, _dir: dir }
     }
 
+    pub async fn memory() -> Self {
+        Self::build(
+            MemoryStore::new(),
+            tempfile::tempdir().unwrap(),
+            FeedStrategy::Pull,
+        )
+        .await
+    }
+
+    pub async fn memory_push() -> Self {
+        Self::build(
+            MemoryStore::new(),
+            tempfile::tempdir().unwrap(),
+            FeedStrategy::Push,
+        )
+        .await
+    }
+
+    pub async fn memory_hybrid() -> Self {
+        Self::build(MemoryStore::new(), tempfile::tempdir().unwrap(), hybrid()).await
+    }
+
     #[cfg(feature = "embedded")]
-    pub async fn embedded() -> Self {
+    async fn embedded_with(feed: FeedStrategy) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store =
             EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
                 .await
                 .unwrap();
-        let app = Minigram::builder()
-            .store(store)
-            .media_dir(dir.path().join("media"))
-            .unwrap()
-            .hasher(HasherConfig::insecure_fast_for_tests())
-            .build()
-            .await
-            .unwrap();
-        Self { app, _dir: dir }
+        Self::build(store, dir, feed).await
+    }
+
+    #[cfg(feature = "embedded")]
+    pub async fn embedded() -> Self {
+        Self::embedded_with(FeedStrategy::Pull).await
+    }
+
+    #[cfg(feature = "embedded")]
+    pub async fn embedded_push() -> Self {
+        Self::embedded_with(FeedStrategy::Push).await
+    }
+
+    #[cfg(feature = "embedded")]
+    pub async fn embedded_hybrid() -> Self {
+        Self::embedded_with(hybrid()).await
+    }
+
+    /// Hybrid over both cache tiers over a fresh embedded store.
+    #[cfg(all(feature = "embedded", feature = "redis"))]
+    pub async fn embedded_tiered_hybrid() -> Self {
+        let server = redis::shared().await;
+        Self::cached_embedded_with(
+            redis::tiered(&server.url(), &redis::fresh_prefix()),
+            hybrid(),
+        )
+        .await
+    }
+
+    /// Lets every queued fan-out job apply (a no-op under pull), as a
+    /// reader would see after the workers caught up.
+    pub async fn settle(&self) {
+        self.app.drain_fanout().await.unwrap();
     }
 
     /// The in-process cache tier over a fresh embedded store.
@@ -91,6 +159,14 @@ impl Harness {
 
     #[cfg(all(feature = "embedded", feature = "moka"))]
     async fn cached_embedded(config: minigram::cache::CacheConfig) -> Self {
+        Self::cached_embedded_with(config, FeedStrategy::Pull).await
+    }
+
+    #[cfg(all(feature = "embedded", feature = "moka"))]
+    async fn cached_embedded_with(
+        config: minigram::cache::CacheConfig,
+        feed: FeedStrategy,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store =
             EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
@@ -99,15 +175,7 @@ impl Harness {
         let cached = minigram::cache::CachedStore::new(std::sync::Arc::new(store), config)
             .await
             .unwrap();
-        let app = Minigram::builder()
-            .store(cached)
-            .media_dir(dir.path().join("media"))
-            .unwrap()
-            .hasher(HasherConfig::insecure_fast_for_tests())
-            .build()
-            .await
-            .unwrap();
-        Self { app, _dir: dir }
+        Self::build(cached, dir, feed).await
     }
 
     /// A [`PostgresStore`](minigram::store::PostgresStore) on a fresh
@@ -174,16 +242,7 @@ impl Harness {
 
     #[cfg(feature = "postgres")]
     async fn over(store: impl minigram::store::Store + 'static) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let app = Minigram::builder()
-            .store(store)
-            .media_dir(dir.path().join("media"))
-            .unwrap()
-            .hasher(HasherConfig::insecure_fast_for_tests())
-            .build()
-            .await
-            .unwrap();
-        Self { app, _dir: dir }
+        Self::build(store, tempfile::tempdir().unwrap(), FeedStrategy::Pull).await
     }
 
     pub async fn close(&self) {

@@ -42,8 +42,10 @@ pub async fn reads_say_whether_the_viewer_liked(h: &Harness) {
     h.app.like(bob, photo).await.unwrap();
     assert!(h.app.photo(photo, bob).await.unwrap().liked_by_viewer);
     assert!(!h.app.photo(photo, ada).await.unwrap().liked_by_viewer);
+    h.settle().await;
     let bobs_feed = h.app.home_feed(bob, Default::default()).await.unwrap();
     assert!(bobs_feed.items[0].liked_by_viewer);
+    h.settle().await;
     let adas_feed = h.app.home_feed(ada, Default::default()).await.unwrap();
     assert!(!adas_feed.items[0].liked_by_viewer);
     assert_eq!(adas_feed.items[0].photo.like_count, 1);

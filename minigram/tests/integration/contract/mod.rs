@@ -12,11 +12,17 @@ mod follows;
 mod harness;
 mod likes;
 mod photos;
+mod timelines;
 mod tokens;
 
 macro_rules! on_every_store {
     ($($module:ident :: $test:ident),* $(,)?) => {
         on_every_store!(@backend memory, $($module::$test),*);
+        on_every_store!(@backend memory_push, $($module::$test),*);
+        on_every_store!(@backend memory_hybrid, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "embedded")] embedded_push, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "embedded")] embedded_hybrid, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_tiered_hybrid, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "embedded")] embedded, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "postgres")] postgres, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "postgres")] postgres_router, $($module::$test),*);
@@ -73,6 +79,8 @@ on_every_store!(
     feeds::empty_feed_has_no_cursor,
     concurrency::concurrent_registrations_of_one_username_have_one_winner,
     concurrency::concurrent_likes_are_all_counted,
+    timelines::home_feeds_equal_the_pull_feed_after_the_queue_drains,
+    timelines::the_author_sees_a_new_photo_at_once,
     deletes::a_deleted_photo_is_gone_from_every_read,
     deletes::only_the_author_may_delete_and_only_once,
     deletes::ids_of_deleted_photos_are_never_reused,

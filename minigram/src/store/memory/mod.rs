@@ -1,10 +1,17 @@
-use parking_lot::Mutex;
+mod timelines;
+
+use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Credentials, NewPhoto, NewUser, Store, from_millis, to_millis};
+use self::timelines::{QueuedJob, Timeline};
+use super::{
+    Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, TimelineSettings,
+    TimelineSlice, from_millis, to_millis,
+};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
 };
@@ -20,6 +27,7 @@ use crate::media::MediaKey;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    timelines: RwLock<Option<TimelineSettings>>,
 }
 
 #[derive(Debug, Default)]
@@ -37,12 +45,27 @@ struct State {
     follows: BTreeSet<(UserId, UserId)>,
     revoked_tokens: HashMap<String, DateTime<Utc>>,
     settings: HashMap<String, Vec<u8>>,
+    /// Home timelines, once enabled (see `timelines.rs`).
+    timelines: HashMap<UserId, Timeline>,
+    /// The fan-out queue: job id → job.
+    fanout_jobs: BTreeMap<u64, QueuedJob>,
+    last_job_id: u64,
+    last_claim: u64,
+    /// Hybrid: authors whose photos are merged at read time.
+    read_time_authors: BTreeSet<UserId>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+/// The error of the fan-out methods before `enable_timelines`.
+fn timelines_off() -> StoreError {
+    StoreError::Unsupported {
+        what: "fan-out before enable_timelines was called",
     }
 }
 
@@ -152,6 +175,9 @@ impl Store for MemoryStore {
                 password_hash: new.password_hash,
             },
         );
+        if self.timelines.read().is_some() {
+            state.timelines.insert(id, Timeline::default());
+        }
         Ok(user)
     }
 
@@ -196,6 +222,9 @@ impl Store for MemoryStore {
             like_count: 0,
         };
         state.photos.insert(id, photo.clone());
+        if self.timelines.read().is_some() {
+            state.enqueue_fanout(id, photo.author, photo.created_at);
+        }
         Ok(photo)
     }
 
@@ -243,11 +272,22 @@ impl Store for MemoryStore {
     }
 
     async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        self.state.lock().set_follow(follower, followee, true)
+        let mut state = self.state.lock();
+        let already = state.follows.contains(&(follower, followee));
+        state.set_follow(follower, followee, true)?;
+        if let Some(settings) = *self.timelines.read()
+            && !already
+        {
+            state.merge_followee(follower, followee, settings);
+        }
+        Ok(())
     }
 
     async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        self.state.lock().set_follow(follower, followee, false)
+        let mut state = self.state.lock();
+        state.set_follow(follower, followee, false)?;
+        state.unmerge_followee(follower, followee);
+        Ok(())
     }
 
     async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError> {
@@ -324,6 +364,77 @@ impl Store for MemoryStore {
             .entry(key.to_owned())
             .or_insert(default)
             .clone())
+    }
+
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        // Users from before have no timeline: they are served by pull
+        // until theirs is rebuilt. New ones start with an empty, exact one.
+        *self.timelines.write() = Some(settings);
+        Ok(())
+    }
+
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        *self.timelines.read()
+    }
+
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        Ok(self.state.lock().claim_fanout(Utc::now(), lease_ms))
+    }
+
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        let settings = self.timeline_settings().ok_or_else(timelines_off)?;
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        Ok(self
+            .state
+            .lock()
+            .fan_out(job, batch, settings, Utc::now(), lease_ms))
+    }
+
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        Ok(self.state.lock().fanout_jobs.len() as u64)
+    }
+
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        let state = self.state.lock();
+        let Some(timeline) = state.timelines.get(&user) else {
+            return Ok(None);
+        };
+        let items = timeline
+            .entries
+            .keys()
+            .rev()
+            .filter(|id| page.admits(**id))
+            .filter_map(|id| state.photos.get(id))
+            .take(page.limit.get() + 1)
+            .map(|p| state.view(p, user))
+            .collect();
+        let read_time_authors = state
+            .follows
+            .iter()
+            .filter(|(f, followee)| *f == user && state.read_time_authors.contains(followee))
+            .map(|(_, followee)| *followee)
+            .collect();
+        Ok(Some(TimelineSlice {
+            items,
+            complete_above: timeline.complete_above,
+            read_time_authors,
+        }))
+    }
+
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        let settings = self.timeline_settings().ok_or_else(timelines_off)?;
+        self.state.lock().rebuild_timeline(user, settings.cap);
+        Ok(())
     }
 
     async fn health(&self) -> Result<(), StoreError> {

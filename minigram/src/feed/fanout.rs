@@ -1,0 +1,157 @@
+//! Everything a push or hybrid [`Minigram`](crate::Minigram) runs beside
+//! the store: the worker pool, its metrics, and the timeline rebuilds in
+//! flight.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::FanoutMetrics;
+use super::fanout_workers::{FanoutWorkers, WorkerSettings, run_job};
+use crate::domain::UserId;
+use crate::error::StoreError;
+use crate::store::{DEFAULT_FANOUT_LEASE, DEFAULT_TIMELINE_CAP, Store};
+
+/// Fan-out settings chosen in the builder.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FanoutConfig {
+    pub timeline_cap: usize,
+    pub workers: usize,
+    pub batch: usize,
+    pub lease: Duration,
+    pub idle_poll: Duration,
+}
+
+impl Default for FanoutConfig {
+    fn default() -> Self {
+        Self {
+            timeline_cap: DEFAULT_TIMELINE_CAP,
+            workers: 2,
+            batch: 500,
+            lease: DEFAULT_FANOUT_LEASE,
+            idle_poll: Duration::from_millis(200),
+        }
+    }
+}
+
+/// The state of the fan-out queue and its workers, for `/health` and
+/// `/api/instance`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanoutStatus {
+    /// Jobs queued and not done.
+    pub queue_depth: u64,
+    /// In-process workers.
+    pub workers: usize,
+    /// Workers applying a job right now.
+    pub busy_workers: usize,
+    /// Most photos a timeline holds.
+    pub timeline_cap: usize,
+}
+
+/// The running fan-out machinery of one facade.
+#[derive(Debug)]
+pub(crate) struct Fanout {
+    store: Arc<dyn Store>,
+    metrics: Arc<FanoutMetrics>,
+    workers: FanoutWorkers,
+    config: FanoutConfig,
+    /// Users whose timeline is being rebuilt (one rebuild each at a time).
+    rebuilding: Arc<Mutex<HashSet<UserId>>>,
+}
+
+impl Fanout {
+    pub(crate) fn start(
+        store: Arc<dyn Store>,
+        metrics: Arc<FanoutMetrics>,
+        config: FanoutConfig,
+    ) -> Self {
+        let workers = FanoutWorkers::start(
+            Arc::clone(&store),
+            Arc::clone(&metrics),
+            config.workers,
+            config.worker_settings(),
+        );
+        Self {
+            store,
+            metrics,
+            workers,
+            config,
+            rebuilding: Arc::default(),
+        }
+    }
+
+    pub(crate) fn metrics(&self) -> &Arc<FanoutMetrics> {
+        &self.metrics
+    }
+
+    /// A post was committed with its job: wake a worker.
+    pub(crate) fn job_queued(&self) {
+        self.workers.wake();
+    }
+
+    pub(crate) async fn status(&self) -> Result<FanoutStatus, StoreError> {
+        Ok(FanoutStatus {
+            queue_depth: self.store.fanout_queue_depth().await?,
+            workers: self.workers.count(),
+            busy_workers: self.workers.busy(),
+            timeline_cap: self.config.timeline_cap,
+        })
+    }
+
+    /// Applies queued jobs in the calling task until the queue is empty
+    /// (waiting for jobs other workers hold to finish).
+    pub(crate) async fn drain(&self) -> Result<(), StoreError> {
+        loop {
+            match self.store.claim_fanout_job(self.config.lease).await? {
+                Some(job) => {
+                    run_job(
+                        self.store.as_ref(),
+                        &job,
+                        &self.metrics,
+                        self.config.worker_settings(),
+                    )
+                    .await?
+                }
+                None if self.store.fanout_queue_depth().await? == 0 => return Ok(()),
+                // Held by another worker: wait for it (or its lease).
+                None => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    }
+
+    /// Rebuilds `user`'s timeline in the background, unless a rebuild of
+    /// it is already running. Reads use pull meanwhile.
+    pub(crate) fn rebuild_later(&self, user: UserId) {
+        if !self.rebuilding.lock().insert(user) {
+            return;
+        }
+        let store = Arc::clone(&self.store);
+        let metrics = Arc::clone(&self.metrics);
+        let rebuilding = Arc::clone(&self.rebuilding);
+        tokio::spawn(async move {
+            match store.rebuild_timeline(user).await {
+                Ok(()) => metrics.timeline_rebuilt(),
+                Err(e) => {
+                    tracing::warn!(%user, error = %e, "rebuilding a timeline failed; the next read tries again")
+                }
+            }
+            rebuilding.lock().remove(&user);
+        });
+    }
+
+    pub(crate) async fn stop(&self) {
+        self.workers.stop().await;
+    }
+}
+
+impl FanoutConfig {
+    fn worker_settings(&self) -> WorkerSettings {
+        WorkerSettings {
+            batch: self.batch,
+            lease: self.lease,
+            idle_poll: self.idle_poll,
+        }
+    }
+}
