@@ -8,6 +8,7 @@
 //! PORT=8080 cargo run --example single_server
 //! cargo run --example single_server -- --help        # every flag and its MINIGRAM_* variable
 //! cargo run --example single_server -- --password-min-length 6   # the origin's clients' `test123`
+//! cargo run --example single_server -- --feed push   # fan-out-on-write home timelines
 //! ```
 //!
 //! Takes the same flags as `minigram-server` except the store's (it
@@ -19,8 +20,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser};
 use minigram_server::config::{
-    AccountFlags, CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags, RateLimitFlags,
-    StoreFlags, TokenFlags,
+    AccountFlags, CacheFlags, DataDirFlags, FeedFlags, HashingFlags, HttpFlags, LoggingFlags,
+    RateLimitFlags, StoreFlags, TokenFlags,
 };
 use minigram_server::{Application, ServerConfig, ServerSettings, init_logging, shutdown_signal};
 
@@ -54,6 +55,8 @@ struct SingleServerFlags {
     #[command(flatten)]
     accounts: AccountFlags,
     #[command(flatten)]
+    feed: FeedFlags,
+    #[command(flatten)]
     logging: LoggingFlags,
 }
 
@@ -69,6 +72,7 @@ impl SingleServerFlags {
             tokens: self.tokens,
             hashing: self.hashing,
             accounts: self.accounts,
+            feed: self.feed,
             logging: self.logging,
         }
     }

@@ -299,6 +299,9 @@ async fn build_minigram(
         .hasher(settings.hasher)
         .tokens(settings.tokens.token_config())
         .password_policy(settings.password_policy)
+        .feed(settings.feed.strategy)
+        .timeline_cap(settings.feed.timeline_cap)
+        .fanout_workers(settings.feed.fanout_workers)
         .build()
         .await;
     Ok(built?)

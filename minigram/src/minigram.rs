@@ -93,6 +93,16 @@ impl Minigram {
         self.feed
     }
 
+    /// Every figure the library keeps: the store's (see
+    /// [`Store::metrics`]) and, under push and hybrid, the fan-out's.
+    pub fn metrics(&self) -> Vec<crate::store::StoreMetric> {
+        let mut metrics = self.store.metrics();
+        if let Some(fanout) = &self.fanout {
+            metrics.extend(fanout.metrics().metrics());
+        }
+        metrics
+    }
+
     /// The fan-out metrics (push and hybrid feeds only).
     pub fn fanout_metrics(&self) -> Option<&Arc<FanoutMetrics>> {
         self.fanout.as_ref().map(|f| f.metrics())

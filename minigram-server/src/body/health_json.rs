@@ -54,6 +54,9 @@ pub struct HealthComponents {
     pub rate_limit: RateLimitHealth,
     /// The password-hashing pool.
     pub password_hasher: HasherHealth,
+    /// The home feed: its strategy and, under push and hybrid, the fan-out
+    /// queue and workers.
+    pub feed: super::FeedJson,
 }
 
 /// The store: answered a probe within the deadline or not.

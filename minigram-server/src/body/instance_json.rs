@@ -22,8 +22,11 @@ pub struct InstanceJson {
     pub cache_staleness: CacheStaleness,
     /// The rate limits in force.
     pub rate_limit: RateLimitSettings,
-    /// The home-feed strategy (`pull`).
+    /// The home-feed strategy: `pull`, `push` or `hybrid`.
     pub feed: &'static str,
+    /// The feed strategy with, under push and hybrid, the fan-out queue's
+    /// depth and the workers' state.
+    pub feed_status: super::FeedJson,
     /// The most another user's write can take to become visible, in
     /// milliseconds (0: one store, nothing cached across instances).
     pub staleness_bound_ms: u64,

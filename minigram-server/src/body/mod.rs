@@ -1,6 +1,7 @@
 //! Response bodies, shaped exactly as docs/api.md (and the origin's clients) expect.
 
 mod cluster_json;
+mod feed_json;
 mod health_json;
 mod instance_json;
 mod metrics_json;
@@ -10,6 +11,7 @@ mod profile_json;
 mod session_json;
 
 pub use cluster_json::ClusterJson;
+pub use feed_json::FeedJson;
 pub use health_json::{
     CacheHealth, ComponentStatus, HasherHealth, HealthComponents, HealthJson, MediaHealth,
     OverallStatus, RateLimitHealth, StoreHealth,

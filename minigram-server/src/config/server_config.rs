@@ -9,6 +9,7 @@ use super::accounts::AccountFlags;
 use super::cache::CacheFlags;
 use super::config_error::ConfigError;
 use super::data_dir::DataDirFlags;
+use super::feed::FeedFlags;
 use super::hashing::HashingFlags;
 use super::http::HttpFlags;
 use super::logging::LoggingFlags;
@@ -62,6 +63,9 @@ pub struct ServerConfig {
     /// Accounts: the password policy.
     #[command(flatten)]
     pub accounts: AccountFlags,
+    /// The home-feed strategy and its fan-out.
+    #[command(flatten)]
+    pub feed: FeedFlags,
     /// Logging and the instance name.
     #[command(flatten)]
     pub logging: LoggingFlags,
@@ -100,6 +104,7 @@ impl ServerConfig {
             tokens: self.tokens.resolve(),
             hasher: self.hashing.resolve(),
             password_policy: self.accounts.resolve()?,
+            feed: self.feed.resolve(),
             logging: self.logging.resolve(),
         })
     }

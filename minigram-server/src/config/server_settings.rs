@@ -6,6 +6,7 @@ use minigram::PasswordPolicy;
 use minigram::auth::HasherConfig;
 
 use super::cache::CacheSettings;
+use super::feed::FeedSettings;
 use super::http::HttpSettings;
 use super::logging::LoggingSettings;
 use super::rate_limits::RateLimitSettings;
@@ -43,6 +44,8 @@ pub struct ServerSettings {
     pub hasher: HasherConfig,
     /// What new passwords must be (`--password-min-length`).
     pub password_policy: PasswordPolicy,
+    /// The home-feed strategy and its fan-out (`--feed` and friends).
+    pub feed: FeedSettings,
     /// Log format, filter, and this instance's name.
     pub logging: LoggingSettings,
 }

@@ -94,7 +94,7 @@ fn encode_store_metrics(
 
 impl Collector for LibraryCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        encode_store_metrics(&mut encoder, &self.minigram.store().metrics())?;
+        encode_store_metrics(&mut encoder, &self.minigram.metrics())?;
         let hasher = self.minigram.hasher().stats();
         gauge(
             &mut encoder,

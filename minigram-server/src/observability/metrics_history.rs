@@ -110,7 +110,7 @@ impl MetricsHistory {
         let latency = http.take_interval();
         let minigram = state.minigram();
         let hasher = minigram.hasher().stats();
-        let metrics = minigram.store().metrics();
+        let metrics = minigram.metrics();
         let now = Instant::now();
         let mut store_gauges = BTreeMap::new();
         let mut store_counters = BTreeMap::new();

@@ -26,7 +26,6 @@ pub(crate) async fn api_metrics(State(state): State<AppState>) -> Json<ApiMetric
     // Keyed by series: the name, with its labels in braces when it has any
     // (`minigram_router_replica_lag_bytes{replica="0"}`).
     let store: BTreeMap<String, f64> = minigram
-        .store()
         .metrics()
         .iter()
         .map(|m| (m.series().to_string(), m.value))

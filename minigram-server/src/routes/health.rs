@@ -6,8 +6,8 @@ use minigram::cache::BreakerState;
 
 use crate::AppState;
 use crate::body::{
-    CacheHealth, ComponentStatus, HasherHealth, HealthComponents, HealthJson, MediaHealth,
-    OverallStatus, RateLimitHealth, StoreHealth,
+    CacheHealth, ComponentStatus, FeedJson, HasherHealth, HealthComponents, HealthJson,
+    MediaHealth, OverallStatus, RateLimitHealth, StoreHealth,
 };
 use crate::extract::Json;
 
@@ -52,7 +52,9 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
     let replicas_ok = add_replication(&state, &mut store_health);
     let (cache, cache_ok) = cache_component(&state);
     let (rate_limit, limits_ok) = rate_limit_component(&state);
-    let healthy = media_ok && !hasher_saturated && replicas_ok && cache_ok && limits_ok;
+    let feed = FeedJson::of(minigram).await;
+    let feed_ok = feed.status == "ok";
+    let healthy = media_ok && !hasher_saturated && replicas_ok && cache_ok && limits_ok && feed_ok;
     let (status, overall) = match (store_ok, healthy) {
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, OverallStatus::Down),
         (true, false) => (StatusCode::OK, OverallStatus::Degraded),
@@ -73,6 +75,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
                 waiting: hasher.waiting,
                 capacity: hasher.capacity,
             },
+            feed,
         },
     };
     (status, Json(body))

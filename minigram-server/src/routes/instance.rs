@@ -3,7 +3,7 @@ use minigram::rate_limit::Quota;
 
 use crate::AppState;
 use crate::body::{
-    CacheStaleness, InstanceJson, PasswordHashSettings, QuotaJson, RateLimitSettings,
+    CacheStaleness, FeedJson, InstanceJson, PasswordHashSettings, QuotaJson, RateLimitSettings,
 };
 use crate::config::CacheMode;
 use crate::extract::Json;
@@ -32,6 +32,7 @@ pub(crate) async fn instance(State(state): State<AppState>) -> Json<InstanceJson
         cache_staleness,
         rate_limit: rate_limit(&state),
         feed: minigram.feed_strategy().name(),
+        feed_status: FeedJson::of(minigram).await,
         password_hash: PasswordHashSettings {
             algorithm: "argon2id",
             memory_kib: hash.memory_kib,

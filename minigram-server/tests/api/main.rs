@@ -22,6 +22,7 @@ mod browser_driver;
 mod cache_tiers;
 mod deletes;
 mod errors;
+mod feeds;
 #[cfg(feature = "devcluster")]
 mod ha_binary;
 mod media;

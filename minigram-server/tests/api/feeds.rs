@@ -1,0 +1,120 @@
+//! `--feed push` and `--feed hybrid` over HTTP: the home feed comes from
+//! timelines fed by the in-process fan-out workers, `/api/instance` and
+//! `/health` show the queue, `/metrics` the fan-out figures, and a store
+//! that keeps no timelines is refused at start with a clear error.
+
+use std::time::Duration;
+
+use minigram_server::Application;
+use minigram_server::config::FeedMode;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, TestUser, png, spawn_with};
+
+async fn home_ids(app: &TestApp, user: &TestUser) -> Vec<u64> {
+    let response = app.get("/api/feed?limit=100", &user.token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page: Vec<Value> = response.json().await.unwrap();
+    page.iter().map(|p| p["id"].as_u64().unwrap()).collect()
+}
+
+/// Waits (bounded) until the fan-out queue is empty.
+async fn queue_drained(app: &TestApp) {
+    for _ in 0..500 {
+        let instance = app.get_json("/api/instance").await;
+        if instance["feed_status"]["queue_depth"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the fan-out queue did not drain within 5 s");
+}
+
+async fn push_feed_is_fanned_out_by_the_workers(mode: FeedMode, strategy: &str) {
+    let app = spawn_with(Backend::Embedded, |config| {
+        config.feed.mode = mode;
+        config.feed.timeline_cap = 4;
+    })
+    .await;
+    let instance = app.get_json("/api/instance").await;
+    assert_eq!(instance["feed"], strategy);
+    assert_eq!(instance["feed_status"]["strategy"], strategy);
+    assert_eq!(instance["feed_status"]["workers"], 2);
+    assert_eq!(instance["feed_status"]["timeline_cap"], 4);
+
+    let grace = app.register("grace").await;
+    let alan = app.register("alan").await;
+    let follow = app
+        .post(&format!("/api/users/{}/follow", grace.id), &alan.token)
+        .await;
+    assert_eq!(follow.status(), StatusCode::OK);
+    let mut posted = Vec::new();
+    for i in 0..7 {
+        let photo = app.post_photo(&grace, png(i + 1, 1), "fan me out").await;
+        posted.push(photo["id"].as_u64().unwrap());
+    }
+    // The author sees her photos at once, whatever the workers are doing.
+    assert_eq!(home_ids(&app, &grace).await[0], posted[6]);
+    queue_drained(&app).await;
+    posted.reverse();
+    // Past the cap of 4: the rest comes from the pull path, seamlessly.
+    assert_eq!(home_ids(&app, &alan).await, posted);
+
+    let health = app.get_json("/health").await;
+    assert_eq!(health["components"]["feed"]["status"], "ok", "{health}");
+    assert_eq!(health["components"]["feed"]["queue_depth"], 0);
+    let metrics = app
+        .client
+        .get(app.at("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("minigram_fanout_jobs_total{outcome=\"done\"} 7"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("minigram_fanout_lag_seconds{quantile=\"0.99\"}"));
+}
+
+#[tokio::test]
+async fn push_feeds_are_fanned_out_by_the_workers() {
+    push_feed_is_fanned_out_by_the_workers(FeedMode::Push, "push").await;
+}
+
+#[tokio::test]
+async fn hybrid_feeds_are_fanned_out_by_the_workers() {
+    push_feed_is_fanned_out_by_the_workers(FeedMode::Hybrid, "hybrid").await;
+}
+
+#[tokio::test]
+async fn pull_reports_no_queue() {
+    let app = spawn_with(Backend::Embedded, |_| {}).await;
+    let instance = app.get_json("/api/instance").await;
+    assert_eq!(instance["feed_status"]["strategy"], "pull");
+    assert!(instance["feed_status"].get("queue_depth").is_none());
+}
+
+/// PostgreSQL keeps no timelines yet: `--feed push` there is refused at
+/// start, saying what to do, instead of silently serving pull.
+#[cfg(feature = "devcluster")]
+#[tokio::test]
+async fn push_on_a_store_without_timelines_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = minigram_server::ServerConfig::for_tests(dir.path());
+    let cluster = crate::pg_cluster::shared().await;
+    let database = cluster.fresh_database().await.unwrap();
+    config.store.kind = Some(minigram_server::config::StoreKind::Postgres);
+    config.store.database_url = Some(cluster.cluster().primary_url(&database).into());
+    config.feed.mode = FeedMode::Push;
+    let settings = config.resolve().unwrap();
+    let err = Application::build(&settings).await.err().expect("refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("push feed needs a store that keeps timelines"),
+        "{message}"
+    );
+}
