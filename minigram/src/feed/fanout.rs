@@ -101,8 +101,19 @@ impl Fanout {
     }
 
     /// Applies queued jobs in the calling task until the queue is empty
-    /// (waiting for jobs other workers hold to finish).
+    /// (waiting for jobs other workers hold to finish). Four lanes claim
+    /// jobs at once, so an embedded store commits their batches together.
     pub(crate) async fn drain(&self) -> Result<(), StoreError> {
+        let (a, b, c, d) = tokio::join!(
+            self.drain_lane(),
+            self.drain_lane(),
+            self.drain_lane(),
+            self.drain_lane()
+        );
+        a.and(b).and(c).and(d)
+    }
+
+    async fn drain_lane(&self) -> Result<(), StoreError> {
         loop {
             match self.store.claim_fanout_job(self.config.lease).await? {
                 Some(job) => {
@@ -115,7 +126,7 @@ impl Fanout {
                     .await?
                 }
                 None if self.store.fanout_queue_depth().await? == 0 => return Ok(()),
-                // Held by another worker: wait for it (or its lease).
+                // Held by another lane or worker: wait for it (or its lease).
                 None => tokio::time::sleep(Duration::from_millis(5)).await,
             }
         }

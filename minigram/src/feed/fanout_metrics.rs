@@ -100,6 +100,12 @@ impl FanoutMetrics {
         self.done.load(Ordering::Relaxed)
     }
 
+    /// Jobs claimed again after an earlier claim was lost (its worker died
+    /// or stalled past the lease).
+    pub fn jobs_retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
     /// Home-feed reads answered from a timeline.
     pub fn timeline_hits(&self) -> u64 {
         self.timeline_reads.load(Ordering::Relaxed)

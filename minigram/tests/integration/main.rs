@@ -13,6 +13,7 @@ mod common;
 mod contract;
 mod crash_recovery;
 mod embedded_store;
+mod fanout_crash;
 mod ha_failover;
 mod model;
 mod rate_limit;

@@ -211,6 +211,13 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Database, StoreError
             },
             other => other,
         })?;
+        let released = WriteTables::open(&txn)?.release_fanout_claims()?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "released the fan-out claims of the previous process"
+            );
+        }
     }
     txn.commit().during("committing the schema")?;
     Ok(db)

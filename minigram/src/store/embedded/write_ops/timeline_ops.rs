@@ -283,6 +283,31 @@ impl WriteTables<'_> {
         Ok(())
     }
 
+    /// Releases every claim. Called when the file is opened: redb locks
+    /// the file to one process, so any claim found then was held by a
+    /// process that is gone, and its jobs need not wait out their leases.
+    pub(in crate::store::embedded) fn release_fanout_claims(&mut self) -> Result<u64, StoreError> {
+        let mut held = Vec::new();
+        for entry in self
+            .fanout_jobs
+            .iter()
+            .during("scanning the fan-out queue")?
+        {
+            let (id, bytes) = entry.during("scanning the fan-out queue")?;
+            let id = id.value();
+            let record: FanoutJobRecord = decode(&format!("fan-out job {id}"), bytes.value())?;
+            if record.lease_until_ms != i64::MIN {
+                held.push((id, record));
+            }
+        }
+        let released = held.len() as u64;
+        for (id, mut record) in held {
+            record.lease_until_ms = i64::MIN;
+            self.put_job(id, &record)?;
+        }
+        Ok(released)
+    }
+
     /// Claims the oldest job whose lease has run out.
     pub(in crate::store::embedded) fn claim_fanout(
         &mut self,
