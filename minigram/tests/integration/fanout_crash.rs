@@ -24,7 +24,7 @@ use minigram::{
 };
 use rand::RngExt as _;
 
-use crate::common::fixtures::new_user;
+use crate::common::fixtures::{new_user, png};
 
 const CHILD_ENV: &str = "MINIGRAM_FANOUT_CRASH_DIR";
 const KILLS: usize = 20;
@@ -36,15 +36,6 @@ const MARKER: &str = "@@";
 /// Large enough that no timeline is trimmed in this test, so every photo
 /// that exists must be in every follower's timeline.
 const CAP: usize = 100_000;
-
-/// A 1x1 PNG's signature and header (what image sniffing checks).
-fn png() -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
-    bytes.extend_from_slice(&1u32.to_be_bytes());
-    bytes.extend_from_slice(&1u32.to_be_bytes());
-    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    bytes
-}
 
 async fn open_app(dir: &Path, workers: usize) -> Minigram {
     let store = EmbeddedStore::open(dir.join("fanout.redb"), EmbeddedConfig::default())
@@ -295,7 +286,7 @@ fn run_child(dir: &Path) {
                 let author = UserId::new(1 + (poster as u64 % 2)).unwrap();
                 for i in 0u64.. {
                     let caption = Caption::parse(&format!("r{round}p{poster}n{i}")).unwrap();
-                    let photo = app.post_photo(author, caption, png()).await.unwrap();
+                    let photo = app.post_photo(author, caption, png(1, 1)).await.unwrap();
                     println_flush(&format!("post {}", photo.id));
                     if i % 5 == 4 {
                         // Printed before the delete: killed mid-delete, the

@@ -14,6 +14,7 @@ mod contract;
 mod crash_recovery;
 mod embedded_store;
 mod fanout_crash;
+mod feed_model;
 mod ha_failover;
 mod model;
 mod rate_limit;

@@ -274,15 +274,4 @@ impl Harness {
     }
 }
 
-/// The smallest byte string that reads as a PNG of the given size: the
-/// signature and an IHDR chunk (the CRC is not checked by the detector).
-pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    bytes.extend_from_slice(&13u32.to_be_bytes());
-    bytes.extend_from_slice(b"IHDR");
-    bytes.extend_from_slice(&width.to_be_bytes());
-    bytes.extend_from_slice(&height.to_be_bytes());
-    bytes.extend_from_slice(&[8, 6, 0, 0, 0]);
-    bytes.extend_from_slice(&[0, 0, 0, 0]);
-    bytes
-}
+pub use crate::common::fixtures::png;
