@@ -52,6 +52,25 @@ pub async fn store(backend: Backend, dir: &TempDir, config: EmbeddedConfig) -> A
 }
 
 pub async fn bench_app(backend: Backend, hasher: HasherConfig, config: EmbeddedConfig) -> Bench {
+    bench_app_with_feed(
+        backend,
+        hasher,
+        config,
+        minigram::feed::FeedStrategy::Pull,
+        0,
+    )
+    .await
+}
+
+/// As [`bench_app`], with a home-feed strategy and that many in-process
+/// fan-out workers (0: the bench drains the queue itself).
+pub async fn bench_app_with_feed(
+    backend: Backend,
+    hasher: HasherConfig,
+    config: EmbeddedConfig,
+    feed: minigram::feed::FeedStrategy,
+    fanout_workers: usize,
+) -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let store = store(backend, &dir, config).await;
     let app = Minigram::builder()
@@ -59,6 +78,8 @@ pub async fn bench_app(backend: Backend, hasher: HasherConfig, config: EmbeddedC
         .media_dir(dir.path().join("media"))
         .unwrap()
         .hasher(hasher)
+        .feed(feed)
+        .fanout_workers(fanout_workers)
         .build()
         .await
         .unwrap();

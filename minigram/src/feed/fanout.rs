@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use tokio::sync::Notify;
 
 use super::FanoutMetrics;
 use super::fanout_workers::{FanoutWorkers, WorkerSettings, run_job};
@@ -104,30 +105,47 @@ impl Fanout {
     /// (waiting for jobs other workers hold to finish). Four lanes claim
     /// jobs at once, so an embedded store commits their batches together.
     pub(crate) async fn drain(&self) -> Result<(), StoreError> {
+        let finished = Notify::new();
         let (a, b, c, d) = tokio::join!(
-            self.drain_lane(),
-            self.drain_lane(),
-            self.drain_lane(),
-            self.drain_lane()
+            self.drain_lane(&finished),
+            self.drain_lane(&finished),
+            self.drain_lane(&finished),
+            self.drain_lane(&finished)
         );
         a.and(b).and(c).and(d)
     }
 
-    async fn drain_lane(&self) -> Result<(), StoreError> {
+    /// One lane of [`drain`](Self::drain): `finished` is signalled whenever
+    /// a lane completes a job, so a lane that found every queued job held
+    /// wakes as soon as one is done rather than after a poll interval.
+    async fn drain_lane(&self, finished: &Notify) -> Result<(), StoreError> {
         loop {
+            // Registered before looking at the queue, so a job finished
+            // between the look and the wait still wakes this lane.
+            let notified = finished.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             match self.store.claim_fanout_job(self.config.lease).await? {
                 Some(job) => {
-                    run_job(
+                    let result = run_job(
                         self.store.as_ref(),
                         &job,
                         &self.metrics,
                         self.config.worker_settings(),
                     )
-                    .await?
+                    .await;
+                    finished.notify_waiters();
+                    result?;
                 }
                 None if self.store.fanout_queue_depth().await? == 0 => return Ok(()),
-                // Held by another lane or worker: wait for it (or its lease).
-                None => tokio::time::sleep(Duration::from_millis(5)).await,
+                // Held by another lane, or by a worker (whose finish this
+                // lane is not told of: hence the poll).
+                None => {
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+                    }
+                }
             }
         }
     }
