@@ -8,11 +8,10 @@
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
 
+use crate::common::crash_child::{println_flush, run_and_kill};
 use crate::common::fixtures::{new_photo, new_user};
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,8 +22,6 @@ use rand::RngExt as _;
 const CHILD_ENV: &str = "MINIGRAM_CRASH_CHILD_DB";
 const KILLS: usize = 25;
 const WRITERS: usize = 16;
-/// Starts every record the child prints.
-const MARKER: &str = "@@";
 
 #[test]
 fn acknowledged_writes_survive_sigkill() {
@@ -38,48 +35,18 @@ fn acknowledged_writes_survive_sigkill() {
     let mut acked_users: Vec<String> = Vec::new();
     let mut acked_likes: Vec<u64> = Vec::new();
     for round in 0..KILLS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                // The full path in the one integration-test binary.
-                "crash_recovery::acknowledged_writes_survive_sigkill",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, &db_path)
-            .env("MINIGRAM_CRASH_ROUND", round.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                // libtest prints "test name ... " without a newline before
-                // the child's first line, so records are found by marker.
-                let Some((_, line)) = line.split_once(MARKER) else {
-                    continue;
-                };
-                let line = line.to_owned();
-                if line == "ready" {
-                    let _ = ready_tx.send(());
-                }
-                lines.push(line);
-            }
-            lines
-        });
-        ready_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the crash child did not start writing within 30 s");
-        std::thread::sleep(Duration::from_millis(rng.random_range(20..250)));
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
+        let lines = run_and_kill(
+            // The full path in the one integration-test binary.
+            "crash_recovery::acknowledged_writes_survive_sigkill",
+            &[
+                (CHILD_ENV, db_path.display().to_string()),
+                ("MINIGRAM_CRASH_ROUND", round.to_string()),
+            ],
+            Duration::from_millis(rng.random_range(20..250)),
+        );
         // Every line the child printed was printed after its write was
         // acknowledged, so all of them must be durable.
-        for line in reader.join().unwrap() {
+        for line in lines {
             if let Some(name) = line.strip_prefix("user ") {
                 acked_users.push(name.to_owned());
             } else if let Some(id) = line.strip_prefix("like ") {
@@ -182,10 +149,4 @@ fn run_child(path: &Path) {
             task.await.unwrap();
         }
     });
-}
-
-fn println_flush(line: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARKER}{line}").unwrap();
-    out.flush().unwrap();
 }

@@ -11,9 +11,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use minigram::auth::HasherConfig;
@@ -24,6 +22,7 @@ use minigram::{
 };
 use rand::RngExt as _;
 
+use crate::common::crash_child::{println_flush, run_and_kill};
 use crate::common::fixtures::{new_user, png};
 
 const CHILD_ENV: &str = "MINIGRAM_FANOUT_CRASH_DIR";
@@ -32,7 +31,6 @@ const KILLS: usize = 20;
 const FOLLOWERS: [u64; 2] = [40, 20];
 const BATCH: usize = 7;
 const POSTERS: usize = 4;
-const MARKER: &str = "@@";
 /// Large enough that no timeline is trimmed in this test, so every photo
 /// that exists must be in every follower's timeline.
 const CAP: usize = 100_000;
@@ -69,42 +67,15 @@ fn fan_out_survives_sigkill_of_the_process() {
     let mut deleting: HashSet<u64> = HashSet::new();
     let mut retried = 0;
     for round in 0..KILLS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "fanout_crash::fan_out_survives_sigkill_of_the_process",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, dir.path())
-            .env("MINIGRAM_FANOUT_CRASH_ROUND", round.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let Some((_, line)) = line.split_once(MARKER) else {
-                    continue;
-                };
-                if line == "ready" {
-                    let _ = ready_tx.send(());
-                }
-                lines.push(line.to_owned());
-            }
-            lines
-        });
-        ready_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the crash child did not start within 30 s");
-        std::thread::sleep(Duration::from_millis(rng.random_range(50..400)));
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        for line in reader.join().unwrap() {
+        let lines = run_and_kill(
+            "fanout_crash::fan_out_survives_sigkill_of_the_process",
+            &[
+                (CHILD_ENV, dir.path().display().to_string()),
+                ("MINIGRAM_FANOUT_CRASH_ROUND", round.to_string()),
+            ],
+            Duration::from_millis(rng.random_range(50..400)),
+        );
+        for line in lines {
             if let Some(id) = line.strip_prefix("post ") {
                 acked_posts.insert(id.parse().unwrap());
             } else if let Some(id) = line.strip_prefix("deleting ") {
@@ -302,10 +273,4 @@ fn run_child(dir: &Path) {
             task.await.unwrap();
         }
     });
-}
-
-fn println_flush(line: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARKER}{line}").unwrap();
-    out.flush().unwrap();
 }

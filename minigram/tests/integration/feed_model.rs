@@ -17,6 +17,7 @@ use minigram::{Caption, Minigram, PageLimit, PageRequest, PhotoId, UserId};
 use proptest::prelude::*;
 
 use crate::common::fixtures::new_user;
+use crate::model::block_on;
 
 const USERS: u8 = 6;
 const CAP: usize = 3;
@@ -157,15 +158,6 @@ async fn compare(ops: &[Op], feed: FeedStrategy) -> Result<(), TestCaseError> {
     }
     app.close().await.unwrap();
     Ok(())
-}
-
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 proptest! {

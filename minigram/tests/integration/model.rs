@@ -260,7 +260,7 @@ async fn compare_with_model(
 }
 
 /// Runs one proptest case on its own runtime.
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,6 +1,8 @@
 //! What several test modules share: store fixtures, the one PostgreSQL
 //! dev cluster and the one Redis server of this test binary.
 
+#[cfg(feature = "embedded")]
+pub mod crash_child;
 #[cfg(any(feature = "embedded", feature = "postgres"))]
 pub mod fixtures;
 #[cfg(feature = "postgres")]

@@ -7,7 +7,7 @@
 //! with ids above its `complete_above`.
 
 use chrono::{DateTime, Utc};
-use redb::ReadableTable as _;
+use redb::{ReadableTable, Value};
 
 use super::WriteTables;
 use crate::domain::{PhotoId, UserId};
@@ -17,6 +17,22 @@ use crate::store::embedded::records::{FanoutJobRecord, decode, encode};
 use crate::store::embedded::storage_context::StorageContext as _;
 use crate::store::embedded::tables::*;
 use crate::store::{FanoutJob, FanoutProgress, TimelineSettings, from_millis};
+
+/// The second parts of the keys `(first, x)` of `table`, `x` ascending:
+/// one user's timeline photos, one photo's timeline holders, one user's
+/// followees.
+fn second_keys<V: Value + 'static>(
+    table: &impl ReadableTable<(u64, u64), V>,
+    first: u64,
+    action: &'static str,
+) -> Result<Vec<u64>, StoreError> {
+    table
+        .range((first, 0)..=(first, u64::MAX))
+        .during(action)?
+        .map(|entry| entry.map(|(key, _)| key.value().1))
+        .collect::<Result<Vec<u64>, _>>()
+        .during(action)
+}
 
 impl WriteTables<'_> {
     fn timeline_meta(&self, user: u64) -> Result<Option<(u64, u64)>, StoreError> {
@@ -121,13 +137,11 @@ impl WriteTables<'_> {
         &mut self,
         photo: u64,
     ) -> Result<(), StoreError> {
-        let holders = self
-            .timeline_by_photo
-            .range((photo, 0)..=(photo, u64::MAX))
-            .during("scanning a photo's timelines")?
-            .map(|entry| entry.map(|(key, _)| key.value().1))
-            .collect::<Result<Vec<u64>, _>>()
-            .during("scanning a photo's timelines")?;
+        let holders = second_keys(
+            &self.timeline_by_photo,
+            photo,
+            "scanning a photo's timelines",
+        )?;
         for user in holders {
             self.remove_entries(user, &[photo])?;
         }
@@ -201,23 +215,11 @@ impl WriteTables<'_> {
         user: u64,
         cap: usize,
     ) -> Result<(), StoreError> {
-        let old = self
-            .timelines
-            .range((user, 0)..=(user, u64::MAX))
-            .during("scanning a timeline")?
-            .map(|entry| entry.map(|(key, _)| key.value().1))
-            .collect::<Result<Vec<u64>, _>>()
-            .during("scanning a timeline")?;
+        let old = second_keys(&self.timelines, user, "scanning a timeline")?;
         for photo in old {
             self.remove_entry(user, photo)?;
         }
-        let followees = self
-            .follows
-            .range((user, 0)..=(user, u64::MAX))
-            .during("scanning follows")?
-            .map(|entry| entry.map(|(key, _)| key.value().1))
-            .collect::<Result<Vec<u64>, _>>()
-            .during("scanning follows")?;
+        let followees = second_keys(&self.follows, user, "scanning follows")?;
         let mut newest: Vec<(u64, u64)> = Vec::new();
         for followee in followees {
             for photo in self.newest_photos_of(followee, cap + 1)? {
