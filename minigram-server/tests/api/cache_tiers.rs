@@ -109,15 +109,7 @@ async fn a_like_through_one_instance_is_seen_through_the_other() {
             .is_some(),
         "{metrics}"
     );
-    let text = b
-        .client
-        .get(b.at("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = b.metrics_text().await;
     for name in [
         "minigram_cache_l1_hits_total",
         "minigram_cache_l2_misses_total",

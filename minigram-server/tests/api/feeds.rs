@@ -64,15 +64,7 @@ async fn push_feed_is_fanned_out_by_the_workers(mode: FeedMode, strategy: &str) 
     let health = app.get_json("/health").await;
     assert_eq!(health["components"]["feed"]["status"], "ok", "{health}");
     assert_eq!(health["components"]["feed"]["queue_depth"], 0);
-    let metrics = app
-        .client
-        .get(app.at("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("minigram_fanout_jobs_total{outcome=\"done\"} 7"),
         "{metrics}"

@@ -224,6 +224,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The Prometheus exposition at `/metrics`.
+    pub async fn metrics_text(&self) -> String {
+        let response = self.client.get(self.at("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.at(path))

@@ -87,15 +87,7 @@ async fn a_burst_at_ten_times_the_limit_admits_at_most_burst_plus_rate_times_tim
     assert_eq!(login(&app, "bob").await.status(), StatusCode::UNAUTHORIZED);
     let metrics: Value = app.get_json("/api/metrics").await;
     assert!(metrics["rate_limit"]["limited"].as_u64().unwrap() > 0);
-    let text = app
-        .client
-        .get(app.at("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert!(
         text.contains("minigram_rate_limit_limited_total "),
         "{text}"
