@@ -137,15 +137,18 @@ impl FeedPage {
     pub(crate) fn from_candidates(mut candidates: Vec<PhotoView>, limit: PageLimit) -> Self {
         let more = candidates.len() > limit.get();
         candidates.truncate(limit.get());
+        Self::of(candidates, more)
+    }
+
+    /// A page of `items` (in feed order), with a cursor after the last one
+    /// when `more` says older items exist.
+    pub(crate) fn of(items: Vec<PhotoView>, more: bool) -> Self {
         let next_cursor = if more {
-            candidates.last().map(|v| Cursor::after(v.photo.id))
+            items.last().map(|v| Cursor::after(v.photo.id))
         } else {
             None
         };
-        Self {
-            items: candidates,
-            next_cursor,
-        }
+        Self { items, next_cursor }
     }
 }
 

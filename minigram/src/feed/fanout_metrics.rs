@@ -136,6 +136,15 @@ impl FanoutMetrics {
             )
             .with_label("outcome", outcome)
         };
+        let reads = |result: &'static str, value| {
+            StoreMetric::counter(
+                "minigram_timeline_reads_total",
+                "Home-feed reads by whether the viewer had a timeline (hit) or was served by \
+                 pull while it is rebuilt (miss).",
+                value,
+            )
+            .with_label("result", result)
+        };
         let lag = self.lag();
         let lag_gauge = |quantile: &'static str, value| {
             StoreMetric::gauge(
@@ -164,20 +173,8 @@ impl FanoutMetrics {
             lag_gauge("0.5", lag.p50_seconds),
             lag_gauge("0.99", lag.p99_seconds),
             lag_gauge("1", lag.max_seconds),
-            StoreMetric::counter(
-                "minigram_timeline_reads_total",
-                "Home-feed reads by whether the viewer had a timeline (hit) or was served by \
-                 pull while it is rebuilt (miss).",
-                load(&self.timeline_reads),
-            )
-            .with_label("result", "hit"),
-            StoreMetric::counter(
-                "minigram_timeline_reads_total",
-                "Home-feed reads by whether the viewer had a timeline (hit) or was served by \
-                 pull while it is rebuilt (miss).",
-                load(&self.timeline_misses),
-            )
-            .with_label("result", "miss"),
+            reads("hit", load(&self.timeline_reads)),
+            reads("miss", load(&self.timeline_misses)),
             StoreMetric::counter(
                 "minigram_timeline_rebuilds_total",
                 "Timelines rebuilt from the source of truth.",

@@ -48,19 +48,19 @@ pub(super) async fn home_feed(
             let last = items.last().map_or(u64::MAX, |v| v.photo.id.get());
             more = pull_has_older(store, viewer, last.min(ca + 1)).await?;
         }
-        return Ok(Some(page_of(items, more)));
+        return Ok(Some(FeedPage::of(items, more)));
     }
     // Fewer than a page above the exact boundary: both sources were
     // complete there (neither was cut short above it). The rest comes from
     // pull, strictly below the boundary, so nothing repeats.
     let mut items: Vec<PhotoView> = candidates.into_iter().take(above).collect();
     if ca == 0 {
-        return Ok(Some(page_of(items, false)));
+        return Ok(Some(FeedPage::of(items, false)));
     }
     let before = page.cursor.map_or(u64::MAX, |c| c.before().get());
     let boundary = before.min(ca + 1);
     let Some(boundary) = PhotoId::new(boundary) else {
-        return Ok(Some(page_of(items, false)));
+        return Ok(Some(FeedPage::of(items, false)));
     };
     let rest_limit = PageLimit::clamped(limit - above);
     let rest = store
@@ -74,7 +74,7 @@ pub(super) async fn home_feed(
         .await?;
     let more = rest.next_cursor.is_some();
     items.extend(rest.items);
-    Ok(Some(page_of(items, more)))
+    Ok(Some(FeedPage::of(items, more)))
 }
 
 /// Whether the pull feed holds any photo with an id below `below`.
@@ -92,13 +92,4 @@ async fn pull_has_older(store: &dyn Store, viewer: UserId, below: u64) -> Result
         )
         .await?;
     Ok(!probe.items.is_empty())
-}
-
-fn page_of(items: Vec<PhotoView>, more: bool) -> FeedPage {
-    let next_cursor = if more {
-        items.last().map(|v| Cursor::after(v.photo.id))
-    } else {
-        None
-    };
-    FeedPage { items, next_cursor }
 }

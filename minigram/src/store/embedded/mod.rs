@@ -367,6 +367,16 @@ impl Store for EmbeddedStore {
 
     async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        // Idle workers poll: a read answers "nothing to claim" without a
+        // durable write. The write below checks again, so a job claimed by
+        // another worker in between is simply not found.
+        let now_ms = Utc::now().timestamp_millis();
+        if !self
+            .read(move |txn| timeline_reads::any_claimable(txn, now_ms))
+            .await?
+        {
+            return Ok(None);
+        }
         // A storage failure aborts the batch (outer error), never half-applies.
         self.write(move |t| t.claim_fanout(Utc::now(), lease_ms).map(Ok))
             .await

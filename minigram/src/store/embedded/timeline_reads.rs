@@ -3,9 +3,10 @@
 
 use std::ops::Bound;
 
-use redb::{ReadTransaction, ReadableTableMetadata as _};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata as _};
 
 use super::read_ops::{PhotoViewer, followees};
+use super::records::{FanoutJobRecord, decode};
 use super::storage_context::StorageContext as _;
 use super::tables::*;
 use crate::domain::{PageRequest, PhotoId, UserId};
@@ -70,6 +71,43 @@ pub(super) fn timeline(
         complete_above,
         read_time_authors,
     }))
+}
+
+/// Queued fan-out jobs that `wanted` accepts, oldest first, at most
+/// `limit`. Shared by the claim (and the read that spares an idle claim a
+/// write) and by the release of claims on open.
+pub(super) fn queued_jobs(
+    jobs: &impl ReadableTable<u64, &'static [u8]>,
+    limit: usize,
+    wanted: impl Fn(&FanoutJobRecord) -> bool,
+) -> Result<Vec<(u64, FanoutJobRecord)>, StoreError> {
+    let mut found = Vec::new();
+    for entry in jobs.iter().during("scanning the fan-out queue")? {
+        if found.len() >= limit {
+            break;
+        }
+        let (id, bytes) = entry.during("scanning the fan-out queue")?;
+        let id = id.value();
+        let record: FanoutJobRecord = decode(&format!("fan-out job {id}"), bytes.value())?;
+        if wanted(&record) {
+            found.push((id, record));
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a job's lease has run out by `now_ms` (or it was never claimed).
+pub(super) fn claimable(record: &FanoutJobRecord, now_ms: i64) -> bool {
+    record.lease_until_ms <= now_ms
+}
+
+/// Whether any queued job could be claimed at `now_ms`: read first, so an
+/// idle worker's poll costs a read transaction, not a durable write.
+pub(super) fn any_claimable(txn: &ReadTransaction, now_ms: i64) -> Result<bool, StoreError> {
+    let jobs = txn
+        .open_table(FANOUT_JOBS)
+        .during("opening the fan-out queue")?;
+    Ok(!queued_jobs(&jobs, 1, |r| claimable(r, now_ms))?.is_empty())
 }
 
 /// Fan-out jobs in the queue.

@@ -16,6 +16,7 @@ use crate::store::embedded::read_ops::user_count;
 use crate::store::embedded::records::{FanoutJobRecord, decode, encode};
 use crate::store::embedded::storage_context::StorageContext as _;
 use crate::store::embedded::tables::*;
+use crate::store::embedded::timeline_reads::{claimable, queued_jobs};
 use crate::store::{FanoutJob, FanoutProgress, TimelineSettings, from_millis};
 
 /// The second parts of the keys `(first, x)` of `table`, `x` ascending:
@@ -289,19 +290,9 @@ impl WriteTables<'_> {
     /// the file to one process, so any claim found then was held by a
     /// process that is gone, and its jobs need not wait out their leases.
     pub(in crate::store::embedded) fn release_fanout_claims(&mut self) -> Result<u64, StoreError> {
-        let mut held = Vec::new();
-        for entry in self
-            .fanout_jobs
-            .iter()
-            .during("scanning the fan-out queue")?
-        {
-            let (id, bytes) = entry.during("scanning the fan-out queue")?;
-            let id = id.value();
-            let record: FanoutJobRecord = decode(&format!("fan-out job {id}"), bytes.value())?;
-            if record.lease_until_ms != i64::MIN {
-                held.push((id, record));
-            }
-        }
+        let held = queued_jobs(&self.fanout_jobs, usize::MAX, |r| {
+            r.lease_until_ms != i64::MIN
+        })?;
         let released = held.len() as u64;
         for (id, mut record) in held {
             record.lease_until_ms = i64::MIN;
@@ -317,20 +308,9 @@ impl WriteTables<'_> {
         lease_ms: i64,
     ) -> Result<Option<FanoutJob>, StoreError> {
         let now_ms = now.timestamp_millis();
-        let mut found = None;
-        for entry in self
-            .fanout_jobs
-            .iter()
-            .during("scanning the fan-out queue")?
-        {
-            let (id, bytes) = entry.during("scanning the fan-out queue")?;
-            let id = id.value();
-            let record: FanoutJobRecord = decode(&format!("fan-out job {id}"), bytes.value())?;
-            if record.lease_until_ms <= now_ms {
-                found = Some((id, record));
-                break;
-            }
-        }
+        let found = queued_jobs(&self.fanout_jobs, 1, |r| claimable(r, now_ms))?
+            .into_iter()
+            .next();
         let Some((id, mut record)) = found else {
             return Ok(None);
         };
