@@ -23,7 +23,7 @@ pub enum BuildError {
     Hashing(#[from] HashingError),
     /// The feed strategy needs timelines and the store keeps none.
     #[error(
-        "building minigram failed: the {strategy} feed needs a store that keeps timelines (memory or embedded); the {store} store does not yet: use the pull feed with it"
+        "building minigram failed: the {strategy} feed needs a store that keeps timelines (every built-in store does); the {store} store keeps none: use the pull feed with it"
     )]
     FeedUnsupported {
         /// The strategy asked for.

@@ -1,11 +1,12 @@
 //! `--feed push` and `--feed hybrid` over HTTP: the home feed comes from
 //! timelines fed by the in-process fan-out workers, `/api/instance` and
-//! `/health` show the queue, `/metrics` the fan-out figures, and a store
-//! that keeps no timelines is refused at start with a clear error.
+//! `/health` show the queue and `/metrics` the fan-out figures; unfollows,
+//! follows and deletes change the feed at once. On every backend: embedded,
+//! PostgreSQL behind the replica router (timelines and the queue in
+//! PostgreSQL tables) and PostgreSQL under both cache tiers.
 
 use std::time::Duration;
 
-use minigram_server::Application;
 use minigram_server::config::FeedMode;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -31,8 +32,8 @@ async fn queue_drained(app: &TestApp) {
     panic!("the fan-out queue did not drain within 5 s");
 }
 
-async fn push_feed_is_fanned_out_by_the_workers(mode: FeedMode, strategy: &str) {
-    let app = spawn_with(Backend::Embedded, |config| {
+async fn push_feed_is_fanned_out_by_the_workers(backend: Backend, mode: FeedMode, strategy: &str) {
+    let app = spawn_with(backend, |config| {
         config.feed.mode = mode;
         config.feed.timeline_cap = 4;
     })
@@ -70,16 +71,40 @@ async fn push_feed_is_fanned_out_by_the_workers(mode: FeedMode, strategy: &str) 
         "{metrics}"
     );
     assert!(metrics.contains("minigram_fanout_lag_seconds{quantile=\"0.99\"}"));
+    assert!(
+        !metrics.contains("minigram_timeline_reads_total{result=\"hit\"} 0\n"),
+        "alan's feed was not read from his timeline: {metrics}"
+    );
+
+    // An unfollow takes grace's photos out of alan's feed at once.
+    let unfollow = app
+        .delete(&format!("/api/users/{}/follow", grace.id), &alan.token)
+        .await;
+    assert_eq!(unfollow.status(), StatusCode::OK);
+    assert_eq!(home_ids(&app, &alan).await, Vec::<u64>::new());
+    // Following again brings her older photos back.
+    let follow = app
+        .post(&format!("/api/users/{}/follow", grace.id), &alan.token)
+        .await;
+    assert_eq!(follow.status(), StatusCode::OK);
+    assert_eq!(home_ids(&app, &alan).await, posted);
+    // A delete takes the photo out of every feed.
+    let deleted = app
+        .delete(&format!("/api/photos/{}", posted[0]), &grace.token)
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(home_ids(&app, &alan).await, posted[1..]);
+    assert_eq!(home_ids(&app, &grace).await, posted[1..]);
 }
 
-#[tokio::test]
-async fn push_feeds_are_fanned_out_by_the_workers() {
-    push_feed_is_fanned_out_by_the_workers(FeedMode::Push, "push").await;
+on_each_backend!(tiered push_feeds_are_fanned_out_by_the_workers);
+async fn push_feeds_are_fanned_out_by_the_workers(backend: Backend) {
+    push_feed_is_fanned_out_by_the_workers(backend, FeedMode::Push, "push").await;
 }
 
-#[tokio::test]
-async fn hybrid_feeds_are_fanned_out_by_the_workers() {
-    push_feed_is_fanned_out_by_the_workers(FeedMode::Hybrid, "hybrid").await;
+on_each_backend!(tiered hybrid_feeds_are_fanned_out_by_the_workers);
+async fn hybrid_feeds_are_fanned_out_by_the_workers(backend: Backend) {
+    push_feed_is_fanned_out_by_the_workers(backend, FeedMode::Hybrid, "hybrid").await;
 }
 
 #[tokio::test]
@@ -88,27 +113,4 @@ async fn pull_reports_no_queue() {
     let instance = app.get_json("/api/instance").await;
     assert_eq!(instance["feed_status"]["strategy"], "pull");
     assert!(instance["feed_status"].get("queue_depth").is_none());
-}
-
-/// PostgreSQL keeps no timelines yet: `--feed push` there is refused at
-/// start, saying what to do, instead of silently serving pull.
-#[cfg(feature = "devcluster")]
-#[tokio::test]
-async fn push_on_a_store_without_timelines_is_refused_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = minigram_server::ServerConfig::for_tests(dir.path());
-    let cluster = crate::pg_cluster::shared().await;
-    let database = cluster.fresh_database().await.unwrap();
-    config.store.kind = Some(minigram_server::config::StoreKind::Postgres);
-    config.store.database_url = Some(cluster.cluster().primary_url(&database).into());
-    config.feed.mode = FeedMode::Push;
-    let settings = config.resolve().unwrap();
-    let Err(err) = Application::build(&settings).await else {
-        panic!("--feed push on PostgreSQL was accepted");
-    };
-    let message = err.to_string();
-    assert!(
-        message.contains("push feed needs a store that keeps timelines"),
-        "{message}"
-    );
 }

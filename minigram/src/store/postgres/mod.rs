@@ -32,7 +32,11 @@ mod replica_router;
 mod replica_status;
 mod router_config;
 mod rows;
+#[macro_use]
 mod sql;
+mod timeline_ops;
+mod timeline_sql;
+mod transaction;
 
 pub use cluster_member::{ClusterMember, MemberRole};
 pub use postgres_config::PostgresConfig;

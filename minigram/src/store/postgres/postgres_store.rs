@@ -1,14 +1,17 @@
 use std::str::FromStr as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use parking_lot::RwLock;
 use tokio_postgres::types::{PgLsn, ToSql};
 use tokio_postgres::{NoTls, Row};
 
 use super::PostgresConfig;
 use super::pg_failure::{Doing as _, PgFailure};
+use super::timeline_ops::DeleteOutcome;
 use super::{migrations, rows, sql};
 use crate::domain::{
     FeedPage, PageRequest, Photo, PhotoId, PhotoView, Profile, User, UserId, Username,
@@ -17,16 +20,20 @@ use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
 use crate::media::MediaKey;
-use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric, from_millis, to_millis};
+use crate::store::{
+    Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, StoreMetric,
+    TimelineSettings, TimelineSlice, from_millis, to_millis,
+};
 
 /// The PostgreSQL store: a deadpool pool of tokio-postgres connections to
 /// one server.
 ///
 /// The schema is applied with refinery on connect (under an advisory lock,
 /// so instances starting together migrate once); every statement is
-/// prepared once per connection. Each operation is one statement, so one
+/// prepared once per connection. Most operations are one statement, so one
 /// implicit transaction: a like inserts the like and bumps the photo's
-/// count together. Unique violations become the domain's conflicts by
+/// count together; deletes, and follows once timelines are on, are
+/// explicit transactions (`timeline_ops`). Unique violations become the domain's conflicts by
 /// constraint name (`users_username_key`, `users_email_key`), missing rows
 /// its `NotFound` variants, and lost connections, refused connections,
 /// pool timeouts and cancelled statements `StoreError::Unavailable`.
@@ -38,6 +45,9 @@ pub struct PostgresStore {
     /// The URL without its password, for messages and status pages
     /// (shared: the router clones stores per read).
     display_url: Arc<str>,
+    /// Set by `enable_timelines`; shared by clones (the router clones a
+    /// store per operation).
+    timelines: Arc<RwLock<Option<TimelineSettings>>>,
 }
 
 /// What a replica reports about its replay (see [`PostgresStore::replay_status`]).
@@ -147,6 +157,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             display_url: display_url.into(),
+            timelines: Arc::default(),
         })
     }
 
@@ -172,12 +183,12 @@ impl PostgresStore {
         &self.display_url
     }
 
-    async fn client(&self) -> Result<Object, PgFailure> {
+    pub(super) async fn client(&self) -> Result<Object, PgFailure> {
         Ok(self.pool.get().await?)
     }
 
     /// Runs one prepared statement.
-    async fn query(
+    pub(super) async fn query(
         &self,
         statement: &str,
         params: &[&(dyn ToSql + Sync)],
@@ -197,7 +208,7 @@ impl PostgresStore {
         Ok(client.query_one(&prepared, params).await?)
     }
 
-    async fn query_opt(
+    pub(super) async fn query_opt(
         &self,
         statement: &str,
         params: &[&(dyn ToSql + Sync)],
@@ -287,6 +298,7 @@ impl Store for PostgresStore {
                     &new.email.as_str(),
                     &new.password_hash,
                     &created_at,
+                    &self.timeline_settings().is_some(),
                 ],
             )
             .await;
@@ -358,6 +370,7 @@ impl Store for PostgresStore {
                     &i64::from(new.media.width),
                     &i64::from(new.media.height),
                     &created_at,
+                    &self.timeline_settings().is_some(),
                 ],
             )
             .await;
@@ -391,23 +404,14 @@ impl Store for PostgresStore {
         let (Some(id), Some(author)) = (db_id(photo.get()), db_id(requester.get())) else {
             return Err(DeletePhotoError::PhotoNotFound(photo));
         };
-        let deleted = self
-            .query_opt(sql::DELETE_PHOTO, &[&id, &author])
+        match self
+            .delete_photo_everywhere(id, author)
             .await
-            .doing("deleting a photo")?;
-        if let Some(row) = deleted {
-            return Ok(rows::photo_view(&row)?.photo);
-        }
-        let owner = self
-            .query_opt(sql::PHOTO_AUTHOR, &[&id])
-            .await
-            .doing("reading a photo's author")?;
-        match owner {
-            // Another author's photo. (The requester's own photo cannot be
-            // here: the DELETE would have removed it, and ids are never
-            // reused.)
-            Some(_) => Err(DeletePhotoError::NotAuthor { photo, requester }),
-            None => Err(DeletePhotoError::PhotoNotFound(photo)),
+            .doing("deleting a photo")?
+        {
+            DeleteOutcome::Deleted(row) => Ok(rows::photo_view(&row)?.photo),
+            DeleteOutcome::NotAuthor => Err(DeletePhotoError::NotAuthor { photo, requester }),
+            DeleteOutcome::NotFound => Err(DeletePhotoError::PhotoNotFound(photo)),
         }
     }
 
@@ -440,11 +444,11 @@ impl Store for PostgresStore {
     }
 
     async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        set_follow(self, follower, followee, sql::FOLLOW, "following").await
+        set_follow(self, follower, followee, true).await
     }
 
     async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), FollowError> {
-        set_follow(self, follower, followee, sql::UNFOLLOW, "unfollowing").await
+        set_follow(self, follower, followee, false).await
     }
 
     async fn profile(&self, user: UserId, viewer: UserId) -> Result<Option<Profile>, StoreError> {
@@ -567,6 +571,59 @@ impl Store for PostgresStore {
         rows::column(&row, 0)
     }
 
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        *self.timelines.write() = Some(settings);
+        Ok(())
+    }
+
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        *self.timelines.read()
+    }
+
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        self.claim_job(lease).await
+    }
+
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
+            what: "fan-out before enable_timelines was called",
+        })?;
+        self.fan_out_batch(job, batch, lease, settings)
+            .await
+            .doing("applying a fan-out batch")
+    }
+
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        let row = self
+            .query_one(super::timeline_sql::QUEUE_DEPTH, &[])
+            .await
+            .doing("counting fan-out jobs")?;
+        let depth: i64 = rows::column(&row, 0)?;
+        Ok(u64::try_from(depth).unwrap_or(0))
+    }
+
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        self.timeline_page(user, page).await
+    }
+
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
+            what: "rebuilding a timeline before enable_timelines was called",
+        })?;
+        self.rebuild(user, settings.cap)
+            .await
+            .doing("rebuilding a timeline")
+    }
+
     async fn health(&self) -> Result<(), StoreError> {
         self.query(sql::PROBE, &[])
             .await
@@ -643,9 +700,13 @@ async fn set_follow(
     store: &PostgresStore,
     follower: UserId,
     followee: UserId,
-    statement: &str,
-    action: &'static str,
+    follow: bool,
 ) -> Result<(), FollowError> {
+    let (statement, action) = if follow {
+        (sql::FOLLOW, "following")
+    } else {
+        (sql::UNFOLLOW, "unfollowing")
+    };
     if follower == followee {
         return Err(FollowError::SelfFollow);
     }
@@ -658,6 +719,19 @@ async fn set_follow(
         };
         return Err(FollowError::UserNotFound(unknown));
     };
+    if let Some(settings) = store.timeline_settings() {
+        let parties = store
+            .set_follow_keeping_timeline(follower_db, followee_db, follow, settings)
+            .await
+            .doing(action)?;
+        if !parties.follower {
+            return Err(FollowError::UserNotFound(follower));
+        }
+        if !parties.followee {
+            return Err(FollowError::UserNotFound(followee));
+        }
+        return Ok(());
+    }
     let row = match store
         .query_one(statement, &[&follower_db, &followee_db])
         .await

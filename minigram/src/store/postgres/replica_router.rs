@@ -26,7 +26,10 @@ use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
 use crate::media::MediaKey;
-use crate::store::{Credentials, NewPhoto, NewUser, Store, StoreMetric};
+use crate::store::{
+    Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, StoreMetric,
+    TimelineSettings, TimelineSlice,
+};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -89,6 +92,9 @@ struct Shared {
     replicas: RwLock<Arc<Vec<Arc<Replica>>>>,
     /// The Patroni cluster being followed, if any.
     patroni: Option<PatroniFollower>,
+    /// Set by `enable_timelines`, and given to every primary store (a new
+    /// leader's included) before it takes writes.
+    timelines: RwLock<Option<TimelineSettings>>,
     /// Failovers seen and their cost to writes.
     failover: FailoverStats,
     /// Bumped whenever the primary is replaced, to abandon writes in
@@ -251,6 +257,7 @@ impl ReplicaRouter {
             primary: RwLock::new(primary),
             replicas: RwLock::new(Arc::new(replicas)),
             patroni,
+            timelines: RwLock::new(None),
             failover: FailoverStats::default(),
             primary_switches: tokio::sync::watch::Sender::new(0),
             config,
@@ -553,7 +560,11 @@ impl Shared {
                 return;
             }
         }
-        let previous = self.primary.write().replace(store);
+        self.keep_timelines(&store);
+        let previous = self.primary.write().replace(store.clone());
+        // Again, in case `enable_timelines` ran between the two: either it
+        // saw this store as the primary, or this sees its settings.
+        self.keep_timelines(&store);
         self.primary_switches.send_modify(|n| *n += 1);
         let old_leader = patroni.view.lock().leader.replace(leader.name.clone());
         if let Some(old_leader) = old_leader {
@@ -562,6 +573,14 @@ impl Shared {
         }
         if let Some(previous) = previous {
             let _ = previous.close().await;
+        }
+    }
+
+    /// Gives `store` the router's timeline settings, if they are on.
+    fn keep_timelines(&self, store: &PostgresStore) {
+        if let Some(settings) = *self.timelines.read() {
+            // A PostgresStore always accepts them.
+            let _ = store.enable_timelines(settings);
         }
     }
 
@@ -1090,6 +1109,67 @@ impl Store for ReplicaRouter {
         self.shared
             .write(|p| Box::pin(async move { p.setting_or_insert(key, default).await }))
             .await
+    }
+
+    fn enable_timelines(&self, settings: TimelineSettings) -> Result<(), StoreError> {
+        let s = &self.shared;
+        *s.timelines.write() = Some(settings);
+        if let Some(primary) = s.current_primary() {
+            s.keep_timelines(&primary);
+        }
+        Ok(())
+    }
+
+    fn timeline_settings(&self) -> Option<TimelineSettings> {
+        *self.shared.timelines.read()
+    }
+
+    async fn claim_fanout_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        self.shared
+            .write(|p| Box::pin(async move { p.claim_fanout_job(lease).await }))
+            .await
+    }
+
+    async fn fan_out(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+    ) -> Result<FanoutProgress, StoreError> {
+        self.shared
+            .write(|p| Box::pin(async move { p.fan_out(job, batch, lease).await }))
+            .await
+    }
+
+    async fn fanout_queue_depth(&self) -> Result<u64, StoreError> {
+        self.shared
+            .writable_primary()
+            .await?
+            .fanout_queue_depth()
+            .await
+    }
+
+    async fn timeline(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        // A replica's snapshot is a past state of the primary's, so the
+        // timeline's invariant holds there too; read-your-writes as for
+        // every read of `user`.
+        let s = &self.shared;
+        s.read(s.requirement(Some(user), 0), |store| {
+            Box::pin(async move { store.timeline(user, page).await })
+        })
+        .await
+    }
+
+    async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
+        let s = &self.shared;
+        s.write(|p| Box::pin(async move { p.rebuild_timeline(user).await }))
+            .await?;
+        s.record_write(Some(user), false).await;
+        Ok(())
     }
 
     async fn health(&self) -> Result<(), StoreError> {

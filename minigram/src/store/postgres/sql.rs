@@ -15,11 +15,17 @@ macro_rules! photo_columns {
     };
 }
 
+/// With `$6`, the new user's timeline too (empty, exact), in the same
+/// statement.
 pub(super) const CREATE_USER: &str = "\
-WITH next AS (UPDATE id_counters SET last_id = last_id + 1 WHERE name = 'users' RETURNING last_id)
-INSERT INTO users (id, username, username_key, email, password_hash, created_at)
-SELECT last_id, $1, $2, $3, $4, $5 FROM next
-RETURNING id";
+WITH next AS (UPDATE id_counters SET last_id = last_id + 1 WHERE name = 'users' RETURNING last_id),
+ins AS (
+    INSERT INTO users (id, username, username_key, email, password_hash, created_at)
+    SELECT last_id, $1, $2, $3, $4, $5 FROM next
+    RETURNING id
+),
+timeline AS (INSERT INTO timeline_meta (user_id) SELECT id FROM ins WHERE $6)
+SELECT id FROM ins";
 
 pub(super) const USERNAME_TAKEN: &str =
     "SELECT EXISTS (SELECT 1 FROM users WHERE username_key = $1)";
@@ -30,27 +36,39 @@ pub(super) const CREDENTIALS: &str =
     "SELECT id, username, email, created_at, password_hash FROM users WHERE username_key = $1";
 
 /// No row when the author does not exist (and then no id is used up).
+/// With `$8`, the photo's fan-out job too, in the same statement: the
+/// transactional outbox.
 pub(super) const CREATE_PHOTO: &str = "\
 WITH author AS (SELECT id, username FROM users WHERE id = $1),
 next AS (
     UPDATE id_counters SET last_id = last_id + 1
     WHERE name = 'photos' AND EXISTS (SELECT 1 FROM author)
     RETURNING last_id
+),
+ins AS (
+    INSERT INTO photos (id, author_id, author_username, caption, media_key, content_type, width, height, created_at)
+    SELECT next.last_id, author.id, author.username, $2, $3, $4, $5, $6, $7 FROM next, author
+    RETURNING id, author_id, author_username, created_at
+),
+job AS (
+    INSERT INTO fanout_jobs (photo_id, author_id, enqueued_at)
+    SELECT id, author_id, created_at FROM ins WHERE $8
 )
-INSERT INTO photos (id, author_id, author_username, caption, media_key, content_type, width, height, created_at)
-SELECT next.last_id, author.id, author.username, $2, $3, $4, $5, $6, $7 FROM next, author
-RETURNING id, author_username";
+SELECT id, author_username FROM ins";
 
 /// Deletes a photo if `$2` is its author; its likes go by the foreign
-/// key's `ON DELETE CASCADE`. The columns are those of `rows::photo_view`
-/// (`liked` is always false). No row: unknown photo or another author,
-/// told apart by [`PHOTO_AUTHOR`].
+/// key's `ON DELETE CASCADE`, its timeline entries must be gone already
+/// (`timeline_sql::REMOVE_PHOTO`). The columns are those of
+/// `rows::photo_view` (`liked` is always false).
 pub(super) const DELETE_PHOTO: &str = "\
 DELETE FROM photos p WHERE p.id = $1 AND p.author_id = $2
 RETURNING p.id, p.author_id, p.author_username, p.caption, p.media_key, p.content_type,
           p.width, p.height, p.created_at, p.like_count, false AS liked";
 
-pub(super) const PHOTO_AUTHOR: &str = "SELECT author_id FROM photos WHERE id = $1";
+/// A photo's author, the photo locked until the deleting transaction ends:
+/// from then on no fan-out batch can insert it into a timeline.
+pub(super) const LOCK_PHOTO_FOR_DELETE: &str =
+    "SELECT author_id FROM photos WHERE id = $1 FOR UPDATE";
 
 /// An index lookup on `photos_media_key_idx`.
 pub(super) const MEDIA_IN_USE: &str = "SELECT EXISTS (SELECT 1 FROM photos WHERE media_key = $1)";

@@ -182,6 +182,23 @@ impl Harness {
     /// database of the shared dev cluster's primary.
     #[cfg(feature = "postgres")]
     pub async fn postgres() -> Self {
+        Self::postgres_with(FeedStrategy::Pull).await
+    }
+
+    /// Push over a fresh PostgreSQL database (timelines and the queue in
+    /// PostgreSQL tables).
+    #[cfg(feature = "postgres")]
+    pub async fn postgres_push() -> Self {
+        Self::postgres_with(FeedStrategy::Push).await
+    }
+
+    #[cfg(feature = "postgres")]
+    pub async fn postgres_hybrid() -> Self {
+        Self::postgres_with(hybrid()).await
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn postgres_with(feed: FeedStrategy) -> Self {
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
         let store = minigram::store::PostgresStore::connect(
@@ -190,7 +207,7 @@ impl Harness {
         )
         .await
         .unwrap();
-        Self::over(store).await
+        Self::build(store, tempfile::tempdir().unwrap(), feed).await
     }
 
     /// A [`ReplicaRouter`](minigram::store::ReplicaRouter) over the
@@ -199,6 +216,18 @@ impl Harness {
     /// (`ReadConsistency::AllWritesThroughThisRouter`).
     #[cfg(feature = "postgres")]
     pub async fn postgres_router() -> Self {
+        Self::postgres_router_with(FeedStrategy::Pull).await
+    }
+
+    /// Hybrid through the replica router: timeline reads on replicas,
+    /// fan-out on the primary.
+    #[cfg(feature = "postgres")]
+    pub async fn postgres_router_hybrid() -> Self {
+        Self::postgres_router_with(hybrid()).await
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn postgres_router_with(feed: FeedStrategy) -> Self {
         use minigram::store::{ReadConsistency, ReplicaRouter, RouterConfig};
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
@@ -213,7 +242,7 @@ impl Harness {
         )
         .await
         .unwrap();
-        Self::over(router).await
+        Self::build(router, tempfile::tempdir().unwrap(), feed).await
     }
 
     /// A [`ReplicaRouter`](minigram::store::ReplicaRouter) following the

@@ -25,7 +25,10 @@ macro_rules! on_every_store {
         on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_tiered_hybrid, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "embedded")] embedded, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "postgres")] postgres, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "postgres")] postgres_push, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "postgres")] postgres_hybrid, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "postgres")] postgres_router, $($module::$test),*);
+        on_every_store!(@backend #[cfg(feature = "postgres")] postgres_router_hybrid, $($module::$test),*);
         on_every_store!(@backend #[cfg(feature = "postgres")] postgres_ha, $($module::$test),*);
         on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "moka"))] embedded_l1, $($module::$test),*);
         on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_l2, $($module::$test),*);

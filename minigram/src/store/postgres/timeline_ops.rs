@@ -1,0 +1,377 @@
+//! Home timelines and the fan-out queue on PostgreSQL: the transactions
+//! behind `Store::{fan_out, claim_fanout_job, timeline, rebuild_timeline}`
+//! and the timeline side of follows, unfollows and deletes.
+//!
+//! Each is one READ COMMITTED transaction following the locking protocol
+//! of `migrations/V3__timelines.sql`, which is what keeps the timeline
+//! invariant (`store::timeline`) with many writers and many workers at
+//! once: every statement after a lock sees every transaction that held it
+//! before (READ COMMITTED takes a new snapshot per statement).
+
+use std::time::Duration;
+
+use tokio_postgres::Row;
+
+use super::pg_failure::{Doing as _, PgFailure};
+use super::timeline_sql as sql;
+use super::transaction::Tx;
+use super::{PostgresStore, rows};
+use crate::domain::{PageRequest, UserId};
+use crate::error::StoreError;
+use crate::store::{FanoutJob, FanoutProgress, TimelineSettings, TimelineSlice};
+
+/// Which parties of a follow or unfollow exist (users are never deleted,
+/// so the answer holds).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FollowParties {
+    pub follower: bool,
+    pub followee: bool,
+}
+
+/// How a delete went, before it is a `DeletePhotoError`.
+#[derive(Debug)]
+pub(super) enum DeleteOutcome {
+    /// The deleted photo's row (the columns of `rows::photo_view`).
+    Deleted(Row),
+    NotFound,
+    /// The photo's author is someone else.
+    NotAuthor,
+}
+
+fn lease_millis(lease: Duration) -> f64 {
+    lease.as_secs_f64() * 1000.0
+}
+
+impl PostgresStore {
+    /// A follow (`follow`) or unfollow that keeps the follower's timeline:
+    /// a new follow merges the followee's newest photos, an unfollow
+    /// removes them.
+    pub(super) async fn set_follow_keeping_timeline(
+        &self,
+        follower: i64,
+        followee: i64,
+        follow: bool,
+        settings: TimelineSettings,
+    ) -> Result<FollowParties, PgFailure> {
+        self.in_transaction(move |tx| {
+            Box::pin(async move {
+                let follower_exists: bool =
+                    column(&tx.query_one(sql::USER_EXISTS, &[&follower]).await?, 0)?;
+                if !follower_exists {
+                    return Ok(FollowParties {
+                        follower: false,
+                        followee: true,
+                    });
+                }
+                // First: a fan-out batch of the followee now waits for this
+                // transaction, or this one for it (see the migration).
+                if tx
+                    .query_opt(sql::LOCK_FOLLOWEE, &[&followee])
+                    .await?
+                    .is_none()
+                {
+                    return Ok(FollowParties {
+                        follower: true,
+                        followee: false,
+                    });
+                }
+                if follow {
+                    let new = tx
+                        .query_opt(sql::INSERT_FOLLOW, &[&follower, &followee])
+                        .await?
+                        .is_some();
+                    if new {
+                        merge_followee(&tx, follower, followee, settings).await?;
+                    }
+                } else {
+                    let had = tx
+                        .query_opt(sql::DELETE_FOLLOW, &[&follower, &followee])
+                        .await?
+                        .is_some();
+                    if had
+                        && tx
+                            .query_opt(sql::LOCK_TIMELINE, &[&follower])
+                            .await?
+                            .is_some()
+                    {
+                        tx.execute(sql::REMOVE_AUTHOR, &[&follower, &followee])
+                            .await?;
+                    }
+                }
+                Ok(FollowParties {
+                    follower: true,
+                    followee: true,
+                })
+            })
+        })
+        .await
+    }
+
+    /// Deletes photo `id` if `requester` is its author, removing it from
+    /// every timeline first, in one transaction.
+    pub(super) async fn delete_photo_everywhere(
+        &self,
+        id: i64,
+        requester: i64,
+    ) -> Result<DeleteOutcome, PgFailure> {
+        self.in_transaction(move |tx| {
+            Box::pin(async move {
+                // Locked: no fan-out batch can insert it from here on, and
+                // batches holding it have committed.
+                let Some(row) = tx
+                    .query_opt(super::sql::LOCK_PHOTO_FOR_DELETE, &[&id])
+                    .await?
+                else {
+                    return Ok(DeleteOutcome::NotFound);
+                };
+                if column::<i64>(&row, 0)? != requester {
+                    return Ok(DeleteOutcome::NotAuthor);
+                }
+                tx.query(sql::LOCK_TIMELINES_HOLDING, &[&id]).await?;
+                tx.execute(sql::REMOVE_PHOTO, &[&id]).await?;
+                let deleted = tx
+                    .query_one(super::sql::DELETE_PHOTO, &[&id, &requester])
+                    .await?;
+                Ok(DeleteOutcome::Deleted(deleted))
+            })
+        })
+        .await
+    }
+
+    /// See `Store::claim_fanout_job`.
+    pub(super) async fn claim_job(&self, lease: Duration) -> Result<Option<FanoutJob>, StoreError> {
+        let Some(row) = self
+            .query_opt(sql::CLAIM_JOB, &[&lease_millis(lease)])
+            .await
+            .doing("claiming a fan-out job")?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = rows::column(&row, 0)?;
+        let claims: i32 = rows::column(&row, 4)?;
+        let claim: i64 = rows::column(&row, 5)?;
+        Ok(Some(FanoutJob {
+            id: u64::try_from(id).map_err(|_| corrupt(format!("fan-out job id {id}")))?,
+            photo: rows::photo_id(rows::column(&row, 1)?)?,
+            author: rows::user_id(rows::column(&row, 2)?)?,
+            enqueued_at: rows::column(&row, 3)?,
+            previous_claims: u32::try_from(claims - 1).unwrap_or(0),
+            claim: u64::try_from(claim).map_err(|_| corrupt(format!("claim token {claim}")))?,
+        }))
+    }
+
+    /// See `Store::fan_out`.
+    pub(super) async fn fan_out_batch(
+        &self,
+        job: &FanoutJob,
+        batch: usize,
+        lease: Duration,
+        settings: TimelineSettings,
+    ) -> Result<FanoutProgress, PgFailure> {
+        let (Ok(id), Ok(claim)) = (i64::try_from(job.id), i64::try_from(job.claim)) else {
+            return Ok(FanoutProgress::Lost);
+        };
+        let photo = db_id(job.photo.get());
+        let author = db_id(job.author.get());
+        let batch = batch.max(1);
+        let lease = lease_millis(lease);
+        self.in_transaction(move |tx| {
+            Box::pin(async move {
+                let Some(row) = tx.query_opt(sql::LOCK_JOB, &[&id, &claim]).await? else {
+                    return Ok(FanoutProgress::Lost);
+                };
+                let done_through: i64 = column(&row, 0)?;
+                if tx.query_opt(sql::LOCK_PHOTO, &[&photo]).await?.is_none() {
+                    tx.execute(sql::DELETE_JOB, &[&id]).await?;
+                    return Ok(FanoutProgress::Skipped);
+                }
+                // Follows and unfollows of the author wait for this batch,
+                // or it for them (see the migration).
+                tx.query(sql::LOCK_AUTHOR, &[&author]).await?;
+                if let Some(threshold) = settings.celebrity_followers {
+                    let followers: i64 =
+                        column(&tx.query_one(sql::FOLLOWER_COUNT, &[&author]).await?, 0)?;
+                    if u64::try_from(followers).unwrap_or(0) >= threshold {
+                        // Sticky: this author's photos are merged at read
+                        // time from now on, so none is ever lost.
+                        tx.execute(sql::MARK_READ_TIME, &[&author]).await?;
+                        tx.execute(sql::DELETE_JOB, &[&id]).await?;
+                        return Ok(FanoutProgress::Skipped);
+                    }
+                }
+                let next: Vec<i64> = tx
+                    .query(
+                        sql::FOLLOWERS_AFTER,
+                        &[&author, &done_through, &(batch as i64 + 1)],
+                    )
+                    .await?
+                    .iter()
+                    .map(|row| column(row, 0))
+                    .collect::<Result<_, _>>()?;
+                let more = next.len() > batch;
+                let followers = &next[..next.len().min(batch)];
+                insert_entries(&tx, followers, photo, author, settings.cap).await?;
+                match followers.last() {
+                    Some(last) if more => {
+                        tx.execute(sql::ADVANCE_JOB, &[&id, last, &lease]).await?;
+                        Ok(FanoutProgress::More)
+                    }
+                    _ => {
+                        tx.execute(sql::DELETE_JOB, &[&id]).await?;
+                        Ok(FanoutProgress::Done)
+                    }
+                }
+            })
+        })
+        .await
+    }
+
+    /// See `Store::timeline`.
+    pub(super) async fn timeline_page(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        let user = db_id(user.get());
+        let before = page.cursor.map_or(i64::MAX, |c| {
+            i64::try_from(c.before().get()).unwrap_or(i64::MAX)
+        });
+        let fetch = page.limit.get() as i64 + 1;
+        let found = self
+            .query(sql::TIMELINE_PAGE, &[&user, &before, &fetch])
+            .await
+            .doing("reading a timeline")?;
+        let Some(first) = found.first() else {
+            return Ok(None);
+        };
+        let complete_above: i64 = rows::column(first, 11)?;
+        let read_time: Vec<i64> = rows::column(first, 12)?;
+        let mut items = Vec::with_capacity(found.len());
+        for row in &found {
+            // An empty page is one row of NULL photo columns.
+            if rows::column::<Option<i64>>(row, 0)?.is_some() {
+                items.push(rows::photo_view(row)?);
+            }
+        }
+        Ok(Some(TimelineSlice {
+            items,
+            complete_above: u64::try_from(complete_above).unwrap_or(0),
+            read_time_authors: read_time
+                .into_iter()
+                .map(rows::user_id)
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+
+    /// See `Store::rebuild_timeline`.
+    pub(super) async fn rebuild(&self, user: UserId, cap: usize) -> Result<(), PgFailure> {
+        let user = db_id(user.get());
+        let cap = cap.max(1);
+        self.in_transaction(move |tx| {
+            Box::pin(async move {
+                tx.execute(sql::ENSURE_TIMELINE, &[&user]).await?;
+                tx.query(sql::LOCK_TIMELINE, &[&user]).await?;
+                tx.execute(sql::CLEAR_TIMELINE, &[&user]).await?;
+                let newest: Vec<(i64, i64)> = tx
+                    .query(sql::NEWEST_OF_FOLLOWEES, &[&user, &(cap as i64 + 1)])
+                    .await?
+                    .iter()
+                    .map(|row| Ok((column(row, 0)?, column(row, 1)?)))
+                    .collect::<Result<_, PgFailure>>()?;
+                let kept = &newest[..newest.len().min(cap)];
+                let users = vec![user; kept.len()];
+                let photos: Vec<i64> = kept.iter().map(|(photo, _)| *photo).collect();
+                let authors: Vec<i64> = kept.iter().map(|(_, author)| *author).collect();
+                tx.execute(sql::INSERT_ENTRIES, &[&users, &photos, &authors])
+                    .await?;
+                if newest.len() > cap
+                    && let Some((oldest_kept, _)) = kept.last()
+                {
+                    tx.execute(sql::RAISE_COMPLETE_ABOVE, &[&user, &(oldest_kept - 1)])
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+/// A new follow: the followee's newest `follow_merge` photos join the
+/// follower's timeline (if it has one), which is exact from the oldest
+/// merged one up when the followee has more.
+async fn merge_followee(
+    tx: &Tx<'_>,
+    follower: i64,
+    followee: i64,
+    settings: TimelineSettings,
+) -> Result<(), PgFailure> {
+    if tx
+        .query_opt(sql::LOCK_TIMELINE, &[&follower])
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let k = settings.follow_merge();
+    let newest: Vec<i64> = tx
+        .query(sql::NEWEST_OF_AUTHOR, &[&followee, &(k as i64 + 1)])
+        .await?
+        .iter()
+        .map(|row| column(row, 0))
+        .collect::<Result<_, _>>()?;
+    let merged = &newest[..newest.len().min(k)];
+    let users = vec![follower; merged.len()];
+    let authors = vec![followee; merged.len()];
+    tx.execute(sql::INSERT_ENTRIES, &[&users, &merged, &authors])
+        .await?;
+    tx.execute(sql::TRIM_TO_CAP, &[&vec![follower], &(settings.cap as i32)])
+        .await?;
+    if newest.len() > k
+        && let Some(kth) = merged.last()
+    {
+        tx.execute(sql::RAISE_COMPLETE_ABOVE, &[&follower, &(kth - 1)])
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts `photo` by `author` into the timelines of `followers` (those
+/// that exist), locked first in id order, and trims them to `cap`.
+async fn insert_entries(
+    tx: &Tx<'_>,
+    followers: &[i64],
+    photo: i64,
+    author: i64,
+    cap: usize,
+) -> Result<(), PgFailure> {
+    if followers.is_empty() {
+        return Ok(());
+    }
+    let followers = followers.to_vec();
+    tx.query(sql::LOCK_TIMELINES, &[&followers]).await?;
+    let photos = vec![photo; followers.len()];
+    let authors = vec![author; followers.len()];
+    tx.execute(sql::INSERT_ENTRIES, &[&followers, &photos, &authors])
+        .await?;
+    tx.execute(sql::TRIM_TO_CAP, &[&followers, &(cap as i32)])
+        .await?;
+    Ok(())
+}
+
+/// An id as stored (ids above `i64::MAX` cannot exist; they match nothing).
+fn db_id(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::Corrupt { what }
+}
+
+/// A column inside a transaction body, whose errors are `PgFailure`s.
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    index: usize,
+) -> Result<T, PgFailure> {
+    row.try_get(index).map_err(PgFailure::from)
+}
