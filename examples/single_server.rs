@@ -74,6 +74,7 @@ impl SingleServerFlags {
             accounts: self.accounts,
             feed: self.feed,
             logging: self.logging,
+            command: None,
         }
     }
 }

@@ -302,6 +302,8 @@ async fn build_minigram(
         .feed(settings.feed.strategy)
         .timeline_cap(settings.feed.timeline_cap)
         .fanout_workers(settings.feed.fanout_workers)
+        .fanout_batch(settings.feed.fanout_batch)
+        .fanout_lease(settings.feed.fanout_lease)
         .build()
         .await;
     Ok(built?)

@@ -67,12 +67,13 @@ mod shutdown;
 mod state;
 mod store_backend;
 mod web_assets;
+mod worker;
 
 pub use api_error::{ApiError, ErrorBody};
 pub use application::{Application, ServeError, StartError};
 pub use config::{
     CacheMode, ConfigError, DEFAULT_PORT, LogFormat, PostgresSource, ReadConsistencyArg,
-    ServerConfig, ServerSettings, StoreKind, Switch,
+    ServerCommand, ServerConfig, ServerSettings, StoreKind, Switch, WorkerFlags, WorkerSettings,
 };
 pub use error_code::ErrorCode;
 pub use observability::{
@@ -83,6 +84,7 @@ pub use rate_limiting::RateLimits;
 pub use router::app;
 pub use shutdown::shutdown_signal;
 pub use state::{AppState, StateSettings};
+pub use worker::run_worker;
 
 /// A random instance name, `mg-` and 8 hex digits.
 pub fn instance_id() -> String {

@@ -74,6 +74,12 @@ impl StoreBackend {
         Ok(backend)
     }
 
+    /// Connects to a PostgreSQL deployment someone else runs (never starts
+    /// a dev cluster): what `minigram-server worker` works on.
+    pub(crate) async fn open_postgres(settings: &PostgresSettings) -> Result<Self, StartError> {
+        open_postgres(settings).await
+    }
+
     fn plain(store: Arc<dyn Store>) -> Self {
         Self {
             store,

@@ -7,7 +7,7 @@ use crate::auth::{HasherConfig, PasswordHasher, TokenConfig, TokenIssuer};
 use crate::build_error::BuildError;
 use crate::domain::PasswordPolicy;
 use crate::error::StoreError;
-use crate::feed::{Fanout, FanoutConfig, FanoutMetrics, FeedStrategy};
+use crate::feed::{Fanout, FanoutConfig, FanoutMetrics, FanoutWorkerPool, FeedStrategy};
 use crate::media::{LocalMediaStore, MediaStore};
 use crate::minigram::Minigram;
 use crate::store::{Store, TimelineSettings};
@@ -95,6 +95,15 @@ impl MinigramBuilder {
         self
     }
 
+    /// How long a worker's claim on a fan-out job lasts without a batch
+    /// applied (default 30 s): a job whose worker died is taken over once
+    /// it runs out. Longer than one batch takes, or live workers lose jobs
+    /// to each other (harmless, but wasted work).
+    pub fn fanout_lease(mut self, lease: std::time::Duration) -> Self {
+        self.fanout.lease = lease;
+        self
+    }
+
     /// The policy new passwords must meet (default: at least 8
     /// characters). Login is not affected: see [`Minigram::login`].
     pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
@@ -104,9 +113,9 @@ impl MinigramBuilder {
 
     /// Starts the hasher and loads (or creates and persists) the token secret.
     pub async fn build(self) -> Result<Minigram, BuildError> {
-        let store = self.store.ok_or(BuildError::MissingStore)?;
-        let media = self.media.ok_or(BuildError::MissingMedia)?;
-        let secret = match self.tokens.secret {
+        let store = self.store.clone().ok_or(BuildError::MissingStore)?;
+        let media = self.media.clone().ok_or(BuildError::MissingMedia)?;
+        let secret = match self.tokens.secret.clone() {
             Some(secret) if secret.expose_secret().len() < MIN_SECRET_BYTES => {
                 return Err(BuildError::WeakSecret(secret.expose_secret().len()));
             }
@@ -120,35 +129,7 @@ impl MinigramBuilder {
         let tokens = TokenIssuer::new(&secret, self.tokens.ttl)?;
         let hasher = PasswordHasher::new(self.hasher).await?;
         let fanout = if self.feed.uses_timelines() {
-            if self.fanout.timeline_cap == 0 {
-                return Err(BuildError::FeedSetting(
-                    "the timeline cap must be at least 1",
-                ));
-            }
-            if self.fanout.batch == 0 {
-                return Err(BuildError::FeedSetting(
-                    "the fan-out batch must be at least 1",
-                ));
-            }
-            let settings = TimelineSettings {
-                cap: self.fanout.timeline_cap,
-                celebrity_followers: self.feed.celebrity_followers(),
-            };
-            match store.enable_timelines(settings) {
-                Ok(()) => {}
-                Err(StoreError::Unsupported { .. }) => {
-                    return Err(BuildError::FeedUnsupported {
-                        strategy: self.feed.name(),
-                        store: store.kind(),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-            Some(Arc::new(Fanout::start(
-                Arc::clone(&store),
-                Arc::new(FanoutMetrics::default()),
-                self.fanout,
-            )))
+            Some(Arc::new(self.start_fanout(&store)?))
         } else {
             None
         };
@@ -160,6 +141,61 @@ impl MinigramBuilder {
             self.feed,
             fanout,
             self.password_policy,
+        ))
+    }
+
+    /// Builds fan-out workers alone, without the rest of the facade: a
+    /// process that only applies the queue (`minigram-server worker`)
+    /// beside servers running with `fanout_workers(0)`. Takes the store,
+    /// the feed (push or hybrid), `timeline_cap`, `fanout_workers` and
+    /// `fanout_batch`; media, hasher and tokens are not needed. The
+    /// settings must be those the servers use.
+    pub fn build_workers(self) -> Result<FanoutWorkerPool, BuildError> {
+        let store = self.store.clone().ok_or(BuildError::MissingStore)?;
+        if !self.feed.uses_timelines() {
+            return Err(BuildError::FeedSetting(
+                "fan-out workers need a push or hybrid feed",
+            ));
+        }
+        if self.fanout.workers == 0 {
+            return Err(BuildError::FeedSetting(
+                "a worker pool needs at least 1 worker",
+            ));
+        }
+        let fanout = self.start_fanout(&store)?;
+        Ok(FanoutWorkerPool::new(store, fanout, self.feed))
+    }
+
+    /// Turns timelines on in the store and starts the fan-out machinery.
+    fn start_fanout(&self, store: &Arc<dyn Store>) -> Result<Fanout, BuildError> {
+        if self.fanout.timeline_cap == 0 {
+            return Err(BuildError::FeedSetting(
+                "the timeline cap must be at least 1",
+            ));
+        }
+        if self.fanout.batch == 0 {
+            return Err(BuildError::FeedSetting(
+                "the fan-out batch must be at least 1",
+            ));
+        }
+        let settings = TimelineSettings {
+            cap: self.fanout.timeline_cap,
+            celebrity_followers: self.feed.celebrity_followers(),
+        };
+        match store.enable_timelines(settings) {
+            Ok(()) => {}
+            Err(StoreError::Unsupported { .. }) => {
+                return Err(BuildError::FeedUnsupported {
+                    strategy: self.feed.name(),
+                    store: store.kind(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(Fanout::start(
+            Arc::clone(store),
+            Arc::new(FanoutMetrics::default()),
+            self.fanout,
         ))
     }
 }

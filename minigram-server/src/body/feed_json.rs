@@ -1,4 +1,5 @@
-use minigram::Minigram;
+use minigram::feed::{FanoutStatus, FanoutWorkerPool, FeedStrategy};
+use minigram::{Minigram, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,7 +33,18 @@ pub struct FeedJson {
 impl FeedJson {
     /// The feed's state as `minigram` reports it.
     pub async fn of(minigram: &Minigram) -> Self {
-        let strategy = minigram.feed_strategy();
+        Self::from_status(minigram.feed_strategy(), minigram.fanout_status().await)
+    }
+
+    /// The state of a worker process's pool (`minigram-server worker`).
+    pub async fn of_pool(pool: &FanoutWorkerPool) -> Self {
+        Self::from_status(pool.strategy(), pool.status().await.map(Some))
+    }
+
+    fn from_status(
+        strategy: FeedStrategy,
+        status: Result<Option<FanoutStatus>, StoreError>,
+    ) -> Self {
         let mut body = Self {
             status: "ok",
             strategy: strategy.name(),
@@ -42,7 +54,7 @@ impl FeedJson {
             timeline_cap: None,
             celebrity_followers: strategy.celebrity_followers(),
         };
-        match minigram.fanout_status().await {
+        match status {
             Ok(Some(fanout)) => {
                 body.queue_depth = Some(fanout.queue_depth);
                 body.workers = Some(fanout.workers);

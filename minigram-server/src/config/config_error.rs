@@ -35,6 +35,22 @@ pub enum ConfigError {
          --database-url/--replicas to keep the embedded store"
     )]
     EmbeddedWithPostgresFlags,
+    /// `minigram-server worker` without an external PostgreSQL.
+    #[error(
+        "minigram-server worker applies the fan-out queue of a PostgreSQL deployment: give \
+         the servers' --database-url (with --patroni-url to follow failovers); the embedded \
+         store is one process, whose own --fanout-workers apply its queue"
+    )]
+    WorkerNeedsDatabaseUrl,
+    /// `minigram-server worker` with `--feed pull`.
+    #[error(
+        "minigram-server worker needs --feed push or --feed hybrid (the servers' setting, \
+         with the same --timeline-cap and --celebrity-followers): pull feeds have no queue"
+    )]
+    WorkerNeedsPushFeed,
+    /// `minigram-server worker --fanout-workers 0`.
+    #[error("minigram-server worker --fanout-workers 0 would apply nothing: pass 1 or more")]
+    WorkerNeedsWorkers,
     /// PostgreSQL asked for in a build without the `postgres` feature.
     #[error(
         "this minigram-server was built without the `postgres` feature, which --store \
@@ -107,6 +123,8 @@ impl ConfigError {
             Self::ReplicaUrlWithoutDatabaseUrl | Self::PatroniUrlWithoutDatabaseUrl => {
                 ErrorKind::MissingRequiredArgument
             }
+            Self::WorkerNeedsDatabaseUrl => ErrorKind::MissingRequiredArgument,
+            Self::WorkerNeedsPushFeed | Self::WorkerNeedsWorkers => ErrorKind::InvalidValue,
             Self::PostgresNotBuilt
             | Self::DevClusterNotBuilt
             | Self::RedisNotBuilt { .. }

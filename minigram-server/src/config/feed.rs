@@ -1,18 +1,20 @@
 //! The home-feed strategy and its fan-out settings.
 
+use std::time::Duration;
+
 use clap::{Args, ValueEnum};
 use minigram::feed::{DEFAULT_CELEBRITY_FOLLOWERS, FeedStrategy};
-use minigram::store::DEFAULT_TIMELINE_CAP;
+use minigram::store::{DEFAULT_FANOUT_LEASE, DEFAULT_TIMELINE_CAP};
 
 /// `--feed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FeedMode {
     /// Merge the followees' photos at read time.
     Pull,
-    /// Fan out on write into per-user timelines (embedded store).
+    /// Fan out on write into per-user timelines.
     Push,
     /// Push, except authors with at least --celebrity-followers followers,
-    /// merged at read time (embedded store).
+    /// merged at read time.
     Hybrid,
 }
 
@@ -21,7 +23,8 @@ pub enum FeedMode {
 #[command(next_help_heading = "Home feed")]
 pub struct FeedFlags {
     /// How home feeds are built. push and hybrid keep per-user timelines fed by
-    /// a durable fan-out queue and workers (the embedded store only, for now).
+    /// a durable fan-out queue and workers (in this process, or `minigram-server
+    /// worker` processes on PostgreSQL).
     #[arg(
         id = "feed",
         long = "feed",
@@ -60,6 +63,26 @@ pub struct FeedFlags {
         value_parser = clap::value_parser!(u64).range(0..=64)
     )]
     pub fanout_workers: u64,
+    /// Push and hybrid: followers a worker fans one photo out to per database
+    /// transaction, so one large follower set does not hold the queue.
+    #[arg(
+        long = "fanout-batch",
+        value_name = "N",
+        env = "MINIGRAM_FANOUT_BATCH",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u64).range(1..=100_000)
+    )]
+    pub fanout_batch: u64,
+    /// Push and hybrid: how long a worker's claim on a job lasts without progress, in
+    /// milliseconds; a job whose worker died is taken over once it runs out.
+    #[arg(
+        long = "fanout-lease-ms",
+        value_name = "MS",
+        env = "MINIGRAM_FANOUT_LEASE_MS",
+        default_value_t = DEFAULT_FANOUT_LEASE.as_millis() as u64,
+        value_parser = clap::value_parser!(u64).range(100..=3_600_000)
+    )]
+    pub fanout_lease_ms: u64,
 }
 
 /// What the feed flags resolve to.
@@ -71,6 +94,10 @@ pub struct FeedSettings {
     pub timeline_cap: usize,
     /// In-process fan-out workers.
     pub fanout_workers: usize,
+    /// Followers per fan-out transaction.
+    pub fanout_batch: usize,
+    /// How long a claim lasts without progress.
+    pub fanout_lease: Duration,
 }
 
 impl FeedFlags {
@@ -88,6 +115,8 @@ impl FeedFlags {
             // Bounded by the parsers above.
             timeline_cap: usize::try_from(self.timeline_cap).unwrap_or(DEFAULT_TIMELINE_CAP),
             fanout_workers: usize::try_from(self.fanout_workers).unwrap_or(2),
+            fanout_batch: usize::try_from(self.fanout_batch).unwrap_or(500),
+            fanout_lease: Duration::from_millis(self.fanout_lease_ms),
         }
     }
 }

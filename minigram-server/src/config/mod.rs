@@ -18,6 +18,7 @@ mod server_settings;
 mod store;
 mod switch;
 mod tokens;
+mod worker;
 
 pub use accounts::AccountFlags;
 pub use cache::{CacheFlags, CacheMode, CacheSettings};
@@ -29,10 +30,11 @@ pub use http::{DEFAULT_PORT, HttpFlags, HttpSettings};
 pub use logging::{LogFormat, LoggingFlags, LoggingSettings};
 pub(crate) use minigram::redacted_url;
 pub use rate_limits::{RateLimitFlags, RateLimitSettings};
-pub use server_config::ServerConfig;
+pub use server_config::{ServerCommand, ServerConfig};
 pub use server_settings::ServerSettings;
 pub use store::{
     PostgresSettings, PostgresSource, ReadConsistencyArg, StoreFlags, StoreKind, StoreSettings,
 };
 pub use switch::Switch;
 pub use tokens::{TokenFlags, TokenSettings};
+pub use worker::{WorkerFlags, WorkerSettings};

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use super::accounts::AccountFlags;
 use super::cache::CacheFlags;
@@ -18,6 +18,7 @@ use super::rate_limits::RateLimitFlags;
 use super::server_settings::ServerSettings;
 use super::store::{StoreFlags, StoreKind};
 use super::tokens::TokenFlags;
+use super::worker::WorkerFlags;
 
 /// The parsed flags of `minigram-server`, one group per concern.
 ///
@@ -69,6 +70,18 @@ pub struct ServerConfig {
     /// Logging and the instance name.
     #[command(flatten)]
     pub logging: LoggingFlags,
+    /// Something other than serving HTTP (none: serve).
+    #[command(subcommand)]
+    pub command: Option<ServerCommand>,
+}
+
+/// What `minigram-server` can run instead of the HTTP server.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ServerCommand {
+    /// Apply the fan-out queue of a PostgreSQL deployment and nothing else: run beside
+    /// servers started with --feed push|hybrid (and --fanout-workers 0 to leave the
+    /// queue to workers). Any number of workers may share one queue.
+    Worker(WorkerFlags),
 }
 
 impl ServerConfig {

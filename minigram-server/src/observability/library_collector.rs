@@ -1,4 +1,7 @@
+use std::sync::Arc;
+
 use minigram::Minigram;
+use minigram::feed::FanoutWorkerPool;
 use minigram::store::{MetricKind, StoreMetric};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -133,5 +136,24 @@ impl Collector for LibraryCollector {
             hasher.busy_micros as f64 / 1e6,
         )?;
         Ok(())
+    }
+}
+
+/// Reports a worker process's figures on each scrape: its store's and its
+/// fan-out workers' (`minigram-server worker`).
+#[derive(Debug)]
+pub(crate) struct WorkerCollector {
+    pool: Arc<FanoutWorkerPool>,
+}
+
+impl WorkerCollector {
+    pub(crate) fn new(pool: Arc<FanoutWorkerPool>) -> Self {
+        Self { pool }
+    }
+}
+
+impl Collector for WorkerCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        encode_store_metrics(&mut encoder, &self.pool.metrics())
     }
 }

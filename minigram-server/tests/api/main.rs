@@ -22,6 +22,8 @@ mod browser_driver;
 mod cache_tiers;
 mod deletes;
 mod errors;
+#[cfg(feature = "devcluster")]
+mod fanout_workers;
 mod feeds;
 #[cfg(feature = "devcluster")]
 mod ha_binary;

@@ -40,6 +40,11 @@ pub(crate) async fn run_job(
 ) -> Result<(), StoreError> {
     if job.previous_claims > 0 {
         metrics.job_retried();
+        tracing::info!(
+            job = job.id,
+            previous_claims = job.previous_claims,
+            "taking over a fan-out job whose lease expired"
+        );
     }
     loop {
         let progress = match store.fan_out(job, settings.batch, settings.lease).await {

@@ -14,6 +14,7 @@
 
 mod fanout;
 mod fanout_metrics;
+mod fanout_worker_pool;
 mod fanout_workers;
 mod pull;
 mod timeline_read;
@@ -21,6 +22,7 @@ mod timeline_read;
 pub use fanout::FanoutStatus;
 pub(crate) use fanout::{Fanout, FanoutConfig};
 pub use fanout_metrics::{FanoutMetrics, LagSummary};
+pub use fanout_worker_pool::FanoutWorkerPool;
 
 use crate::domain::{FeedPage, PageRequest, UserId};
 use crate::error::StoreError;
