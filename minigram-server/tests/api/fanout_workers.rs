@@ -288,7 +288,7 @@ async fn killed_worker_processes_lose_no_fan_out() {
     let mut takeovers = 0;
     for _ in 0..KILLS {
         let mut worker = Worker::spawn(&url).await;
-        tokio::time::sleep(Duration::from_millis(rand::random_range(150..600))).await;
+        tokio::time::sleep(Duration::from_millis(rand::random_range(200..900))).await;
         worker.kill();
         takeovers += worker.takeovers();
     }

@@ -84,6 +84,7 @@ on_every_store!(
     concurrency::concurrent_likes_are_all_counted,
     timelines::home_feeds_equal_the_pull_feed_after_the_queue_drains,
     timelines::the_author_sees_a_new_photo_at_once,
+    timelines::concurrent_writes_keep_timelines_exact,
     deletes::a_deleted_photo_is_gone_from_every_read,
     deletes::only_the_author_may_delete_and_only_once,
     deletes::ids_of_deleted_photos_are_never_reused,
