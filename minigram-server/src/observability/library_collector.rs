@@ -4,7 +4,8 @@ use minigram::Minigram;
 use minigram::feed::FanoutWorkerPool;
 use minigram::store::{MetricKind, StoreMetric};
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 
@@ -60,14 +61,26 @@ fn encode_store_metrics(
     }
     for family in families {
         let first = family[0];
+        if first.kind == MetricKind::Histogram {
+            // Histograms are written one series each (labels are not
+            // supported on them; none has any).
+            let metric = BucketCounts(first);
+            metric.encode(encoder.encode_descriptor(
+                first.name,
+                first.help,
+                None,
+                metric.metric_type(),
+            )?)?;
+            continue;
+        }
         let name = match first.kind {
             // The encoder appends `_total` to counter names itself.
             MetricKind::Counter => first.name.strip_suffix("_total").unwrap_or(first.name),
-            MetricKind::Gauge => first.name,
+            MetricKind::Gauge | MetricKind::Histogram => first.name,
         };
         let metric_type = match first.kind {
             MetricKind::Counter => ConstCounter::new(0.0).metric_type(),
-            MetricKind::Gauge => ConstGauge::new(0.0).metric_type(),
+            MetricKind::Gauge | MetricKind::Histogram => ConstGauge::new(0.0).metric_type(),
         };
         let mut descriptor = encoder.encode_descriptor(name, first.help, None, metric_type)?;
         if first.labels.is_empty() {
@@ -75,7 +88,9 @@ fn encode_store_metrics(
             // be written as `{}`).
             match first.kind {
                 MetricKind::Counter => ConstCounter::new(first.value).encode(descriptor)?,
-                MetricKind::Gauge => ConstGauge::new(first.value).encode(descriptor)?,
+                MetricKind::Gauge | MetricKind::Histogram => {
+                    ConstGauge::new(first.value).encode(descriptor)?
+                }
             }
             continue;
         }
@@ -88,11 +103,27 @@ fn encode_store_metrics(
             let sample = descriptor.encode_family(&labels)?;
             match series.kind {
                 MetricKind::Counter => ConstCounter::new(series.value).encode(sample)?,
-                MetricKind::Gauge => ConstGauge::new(series.value).encode(sample)?,
+                MetricKind::Gauge | MetricKind::Histogram => {
+                    ConstGauge::new(series.value).encode(sample)?
+                }
             }
         }
     }
     Ok(())
+}
+
+/// A library histogram as prometheus-client encodes one.
+#[derive(Debug)]
+struct BucketCounts<'a>(&'a StoreMetric);
+
+impl EncodeMetric for BucketCounts<'_> {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        encoder.encode_histogram::<NoLabelSet>(self.0.value, self.0.count(), &self.0.buckets, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
 }
 
 impl Collector for LibraryCollector {

@@ -70,7 +70,15 @@ async fn push_feed_is_fanned_out_by_the_workers(backend: Backend, mode: FeedMode
         metrics.contains("minigram_fanout_jobs_total{outcome=\"done\"} 7"),
         "{metrics}"
     );
-    assert!(metrics.contains("minigram_fanout_lag_seconds{quantile=\"0.99\"}"));
+    // The lag is a Prometheus histogram: one observation per done job.
+    assert!(
+        metrics.contains("minigram_fanout_lag_seconds_count 7\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("minigram_fanout_lag_seconds_bucket{le=\"+Inf\"} 7\n"),
+        "{metrics}"
+    );
     assert!(
         !metrics.contains("minigram_timeline_reads_total{result=\"hit\"} 0\n"),
         "alan's feed was not read from his timeline: {metrics}"

@@ -47,6 +47,12 @@ impl Default for FanoutMetrics {
     }
 }
 
+/// Upper bounds of the lag histogram's buckets, in milliseconds (then
+/// +Inf): from a quick in-process fan-out to a queue minutes behind.
+const LAG_BUCKETS_MS: &[u64] = &[
+    5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000,
+];
+
 /// A summary of the fan-out lag.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LagSummary {
@@ -123,6 +129,27 @@ impl FanoutMetrics {
         }
     }
 
+    /// The lag distribution in Prometheus buckets, read off the
+    /// high-dynamic-range histogram (three significant digits).
+    fn lag_histogram(&self) -> StoreMetric {
+        let lag = self.lag_ms.lock();
+        let mut buckets = Vec::with_capacity(LAG_BUCKETS_MS.len() + 1);
+        let mut below = 0;
+        for &upper_ms in LAG_BUCKETS_MS {
+            let up_to = lag.count_between(0, upper_ms);
+            buckets.push((upper_ms as f64 / 1000.0, up_to - below));
+            below = up_to;
+        }
+        buckets.push((f64::INFINITY, lag.len() - below));
+        let sum_seconds = lag.mean() * lag.len() as f64 / 1000.0;
+        StoreMetric::histogram(
+            "minigram_fanout_lag_seconds",
+            "Fan-out lag: from a post's commit to its last timeline insert.",
+            sum_seconds,
+            buckets,
+        )
+    }
+
     /// The figures as metrics, for `/metrics` and `/api/metrics`.
     pub fn metrics(&self) -> Vec<StoreMetric> {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -145,15 +172,6 @@ impl FanoutMetrics {
             )
             .with_label("result", result)
         };
-        let lag = self.lag();
-        let lag_gauge = |quantile: &'static str, value| {
-            StoreMetric::gauge(
-                "minigram_fanout_lag_seconds",
-                "Fan-out lag (post commit to its last timeline insert) by quantile, since start.",
-                value,
-            )
-            .with_label("quantile", quantile)
-        };
         vec![
             jobs("done", load(&self.done)),
             jobs("skipped", load(&self.skipped)),
@@ -170,9 +188,7 @@ impl FanoutMetrics {
                 "Follower batches applied.",
                 load(&self.batches),
             ),
-            lag_gauge("0.5", lag.p50_seconds),
-            lag_gauge("0.99", lag.p99_seconds),
-            lag_gauge("1", lag.max_seconds),
+            self.lag_histogram(),
             reads("hit", load(&self.timeline_reads)),
             reads("miss", load(&self.timeline_misses)),
             StoreMetric::counter(
@@ -181,5 +197,40 @@ impl FanoutMetrics {
                 load(&self.rebuilds),
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MetricKind;
+
+    #[test]
+    fn the_lag_histogram_counts_each_job_in_its_bucket() {
+        let metrics = FanoutMetrics::default();
+        for lag_ms in [3, 40, 2_000, 400_000] {
+            metrics.job_done(lag_ms);
+        }
+        let lag = metrics
+            .metrics()
+            .into_iter()
+            .find(|m| m.name == "minigram_fanout_lag_seconds")
+            .unwrap();
+        assert_eq!(lag.kind, MetricKind::Histogram);
+        assert_eq!(lag.count(), 4);
+        let count_up_to = |bound: f64| {
+            lag.buckets
+                .iter()
+                .filter(|(upper, _)| *upper <= bound)
+                .map(|(_, n)| n)
+                .sum::<u64>()
+        };
+        assert_eq!(count_up_to(0.005), 1);
+        assert_eq!(count_up_to(0.05), 2);
+        assert_eq!(count_up_to(2.5), 3);
+        assert_eq!(count_up_to(300.0), 3);
+        assert_eq!(count_up_to(f64::INFINITY), 4);
+        // The sum is within the histogram's precision (3 significant digits).
+        assert!((lag.value - 402.043).abs() < 0.5, "{}", lag.value);
     }
 }

@@ -1,12 +1,16 @@
 use std::fmt;
 
-/// Whether a metric only grows or goes up and down.
+/// Whether a metric only grows, goes up and down, or is a distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricKind {
     /// Only grows (Prometheus counter).
     Counter,
     /// Goes up and down (Prometheus gauge).
     Gauge,
+    /// Observations counted in buckets (Prometheus histogram):
+    /// [`StoreMetric::value`] is their sum, [`StoreMetric::buckets`] the
+    /// counts.
+    Histogram,
 }
 
 /// One figure about a store, named in Prometheus style.
@@ -26,8 +30,12 @@ pub struct StoreMetric {
     /// Label pairs that tell this series from the others of its family;
     /// empty for a family of one.
     pub labels: Vec<(&'static str, String)>,
-    /// Current value.
+    /// Current value (a histogram's: the sum of its observations).
     pub value: f64,
+    /// A histogram's buckets: upper bound and the observations above the
+    /// previous bound up to it (not cumulative); the last bound is
+    /// `f64::INFINITY`. Empty for counters and gauges.
+    pub buckets: Vec<(f64, u64)>,
 }
 
 impl StoreMetric {
@@ -46,6 +54,25 @@ impl StoreMetric {
         Self::new(name, help, MetricKind::Gauge, value)
     }
 
+    /// A histogram without labels: the `sum` of the observations and
+    /// their counts by bucket (see [`StoreMetric::buckets`]).
+    pub fn histogram(
+        name: &'static str,
+        help: &'static str,
+        sum: f64,
+        buckets: Vec<(f64, u64)>,
+    ) -> Self {
+        Self {
+            buckets,
+            ..Self::new(name, help, MetricKind::Histogram, sum)
+        }
+    }
+
+    /// A histogram's number of observations (0 for other kinds).
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().map(|(_, n)| n).sum()
+    }
+
     fn new(name: &'static str, help: &'static str, kind: MetricKind, value: f64) -> Self {
         Self {
             name,
@@ -53,6 +80,7 @@ impl StoreMetric {
             kind,
             labels: Vec::new(),
             value,
+            buckets: Vec::new(),
         }
     }
 
