@@ -202,6 +202,8 @@ impl FanoutMetrics {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use crate::store::MetricKind;
 
