@@ -304,6 +304,7 @@ async fn build_minigram(
         .fanout_workers(settings.feed.fanout_workers)
         .fanout_batch(settings.feed.fanout_batch)
         .fanout_lease(settings.feed.fanout_lease)
+        .inactive_after(settings.feed.inactive_after)
         .build()
         .await;
     Ok(built?)

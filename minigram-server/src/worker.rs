@@ -52,6 +52,7 @@ pub async fn run_worker(
         .fanout_workers(settings.feed.fanout_workers)
         .fanout_batch(settings.feed.fanout_batch)
         .fanout_lease(settings.feed.fanout_lease)
+        .inactive_after(settings.feed.inactive_after)
         .build_workers();
     let pool = match pool {
         Ok(pool) => Arc::new(pool),

@@ -200,6 +200,9 @@ impl Minigram {
             return Err(LoginError::InvalidCredentials);
         };
         let (token, principal) = self.tokens.issue(credentials.user.id)?;
+        if let Some(fanout) = &self.fanout {
+            fanout.seen(credentials.user.id).await;
+        }
         Ok(Session {
             user: credentials.user,
             token,
@@ -335,6 +338,7 @@ impl Minigram {
         if let Some(page) = self.feed.home_feed(store, viewer, page).await? {
             if let Some(fanout) = &self.fanout {
                 fanout.metrics().timeline_read(true);
+                fanout.seen(viewer).await;
             }
             return Ok(page);
         }

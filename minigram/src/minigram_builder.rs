@@ -104,6 +104,15 @@ impl MinigramBuilder {
         self
     }
 
+    /// After how long without a login or a home-feed read a user is
+    /// inactive (default 7 days, as Mastodon): fan-out then drops their
+    /// timeline instead of writing to it, and it is rebuilt when they come
+    /// back (their reads use pull meanwhile). `None`: never.
+    pub fn inactive_after(mut self, after: Option<std::time::Duration>) -> Self {
+        self.fanout.inactive_after = after;
+        self
+    }
+
     /// The policy new passwords must meet (default: at least 8
     /// characters). Login is not affected: see [`Minigram::login`].
     pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
@@ -181,6 +190,7 @@ impl MinigramBuilder {
         let settings = TimelineSettings {
             cap: self.fanout.timeline_cap,
             celebrity_followers: self.feed.celebrity_followers(),
+            inactive_after: self.fanout.inactive_after,
         };
         match store.enable_timelines(settings) {
             Ok(()) => {}

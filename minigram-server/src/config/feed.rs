@@ -83,6 +83,17 @@ pub struct FeedFlags {
         value_parser = clap::value_parser!(u64).range(100..=3_600_000)
     )]
     pub fanout_lease_ms: u64,
+    /// Push and hybrid: a user without a login or home-feed read for this many days
+    /// is inactive: fan-out skips them and drops their timeline, rebuilt when they
+    /// return (their reads use pull meanwhile). 0: nobody becomes inactive.
+    #[arg(
+        long = "inactive-days",
+        value_name = "DAYS",
+        env = "MINIGRAM_INACTIVE_DAYS",
+        default_value_t = 7,
+        value_parser = clap::value_parser!(u64).range(0..=36_500)
+    )]
+    pub inactive_days: u64,
 }
 
 /// What the feed flags resolve to.
@@ -98,6 +109,8 @@ pub struct FeedSettings {
     pub fanout_batch: usize,
     /// How long a claim lasts without progress.
     pub fanout_lease: Duration,
+    /// After how long without activity a user is inactive (`None`: never).
+    pub inactive_after: Option<Duration>,
 }
 
 impl FeedFlags {
@@ -117,6 +130,8 @@ impl FeedFlags {
             fanout_workers: usize::try_from(self.fanout_workers).unwrap_or(2),
             fanout_batch: usize::try_from(self.fanout_batch).unwrap_or(500),
             fanout_lease: Duration::from_millis(self.fanout_lease_ms),
+            inactive_after: (self.inactive_days > 0)
+                .then(|| Duration::from_secs(self.inactive_days * 24 * 3600)),
         }
     }
 }

@@ -28,7 +28,7 @@ mod tests {
     use super::*;
     use crate::config::{
         AccountFlags, CacheFlags, DataDirFlags, HashingFlags, HttpFlags, LoggingFlags,
-        RateLimitFlags, ServerConfig, StoreFlags, TokenFlags,
+        RateLimitFlags, ServerConfig, StoreFlags, TokenFlags, WorkerFlags,
     };
 
     #[test]
@@ -43,5 +43,6 @@ mod tests {
         let _: HashingFlags = parser_defaults();
         let _: LoggingFlags = parser_defaults();
         let _: AccountFlags = parser_defaults();
+        let _: WorkerFlags = parser_defaults();
     }
 }

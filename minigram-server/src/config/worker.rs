@@ -55,11 +55,6 @@ pub struct WorkerSettings {
 }
 
 impl WorkerFlags {
-    /// The flags as parsed from nothing: for tests to fill in.
-    pub fn defaults() -> Self {
-        parser_defaults()
-    }
-
     /// The settings, or why the flags cannot make a worker.
     pub fn resolve(&self) -> Result<WorkerSettings, ConfigError> {
         let StoreSettings::Postgres(postgres) =
@@ -85,5 +80,93 @@ impl WorkerFlags {
                 .metrics_port
                 .map(|port| SocketAddr::new(self.metrics_bind, port)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::config::{ServerCommand, ServerConfig};
+
+    fn worker(args: &[&str]) -> Result<WorkerSettings, ConfigError> {
+        let args = ["minigram-server", "worker"]
+            .into_iter()
+            .chain(args.iter().copied());
+        match ServerConfig::try_parse_from(args).map(|c| c.command) {
+            Ok(Some(ServerCommand::Worker(flags))) => flags.resolve(),
+            other => panic!("not a worker command: {other:?}"),
+        }
+    }
+
+    const URL: &str = "postgres://minigram@127.0.0.1:5432/minigram";
+
+    #[test]
+    fn a_worker_takes_the_servers_store_and_feed_flags() {
+        let settings = worker(&[
+            "--database-url",
+            URL,
+            "--feed",
+            "hybrid",
+            "--celebrity-followers",
+            "50",
+            "--fanout-workers",
+            "4",
+            "--fanout-batch",
+            "100",
+            "--inactive-days",
+            "0",
+            "--metrics-port",
+            "9100",
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.feed.strategy,
+            minigram::feed::FeedStrategy::Hybrid {
+                celebrity_followers: 50
+            }
+        );
+        assert_eq!(settings.feed.fanout_workers, 4);
+        assert_eq!(settings.feed.fanout_batch, 100);
+        assert_eq!(settings.feed.inactive_after, None);
+        assert_eq!(settings.metrics_listen.map(|a| a.port()), Some(9100));
+    }
+
+    #[test]
+    fn a_worker_needs_a_database_a_push_feed_and_workers() {
+        assert_eq!(
+            worker(&["--feed", "push"]).err(),
+            Some(ConfigError::WorkerNeedsDatabaseUrl)
+        );
+        assert_eq!(
+            worker(&["--database-url", URL]).err(),
+            Some(ConfigError::WorkerNeedsPushFeed)
+        );
+        assert_eq!(
+            worker(&[
+                "--database-url",
+                URL,
+                "--feed",
+                "push",
+                "--fanout-workers",
+                "0"
+            ])
+            .err(),
+            Some(ConfigError::WorkerNeedsWorkers)
+        );
+    }
+
+    #[test]
+    fn inactive_users_default_to_a_week() {
+        let settings = worker(&["--database-url", URL, "--feed", "push"]).unwrap();
+        assert_eq!(
+            settings.feed.inactive_after,
+            Some(std::time::Duration::from_secs(7 * 24 * 3600))
+        );
+        assert_eq!(settings.feed.fanout_batch, 500);
+        assert_eq!(settings.metrics_listen, None);
     }
 }

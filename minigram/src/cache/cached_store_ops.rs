@@ -273,6 +273,10 @@ impl Store for CachedStore {
         self.inner.rebuild_timeline(user).await
     }
 
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        self.inner.mark_active(user).await
+    }
+
     async fn health(&self) -> Result<(), StoreError> {
         // A Redis outage degrades speed, not health: see `redis_state`.
         self.inner.health().await

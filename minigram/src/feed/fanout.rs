@@ -2,9 +2,9 @@
 //! the store: the worker pool, its metrics, and the timeline rebuilds in
 //! flight.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -15,6 +15,9 @@ use crate::domain::UserId;
 use crate::error::StoreError;
 use crate::store::{DEFAULT_FANOUT_LEASE, DEFAULT_TIMELINE_CAP, Store};
 
+/// A user not seen for this long is inactive (Mastodon's figure).
+pub const DEFAULT_INACTIVE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Fan-out settings chosen in the builder.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FanoutConfig {
@@ -23,6 +26,7 @@ pub(crate) struct FanoutConfig {
     pub batch: usize,
     pub lease: Duration,
     pub idle_poll: Duration,
+    pub inactive_after: Option<Duration>,
 }
 
 impl Default for FanoutConfig {
@@ -33,6 +37,7 @@ impl Default for FanoutConfig {
             batch: 500,
             lease: DEFAULT_FANOUT_LEASE,
             idle_poll: Duration::from_millis(200),
+            inactive_after: Some(DEFAULT_INACTIVE_AFTER),
         }
     }
 }
@@ -60,7 +65,16 @@ pub(crate) struct Fanout {
     config: FanoutConfig,
     /// Users whose timeline is being rebuilt (one rebuild each at a time).
     rebuilding: Arc<Mutex<HashSet<UserId>>>,
+    /// When this process last told the store each user was active, so a
+    /// user reading all day costs one store write per [`mark_interval`].
+    ///
+    /// [`mark_interval`]: FanoutConfig::mark_interval
+    marked: Mutex<HashMap<UserId, Instant>>,
 }
+
+/// Most users whose last activity mark is remembered before old entries
+/// are forgotten (a forgotten user is simply marked again).
+const MARKED_USERS: usize = 100_000;
 
 impl Fanout {
     pub(crate) fn start(
@@ -80,6 +94,7 @@ impl Fanout {
             workers,
             config,
             rebuilding: Arc::default(),
+            marked: Mutex::default(),
         }
     }
 
@@ -170,12 +185,47 @@ impl Fanout {
         });
     }
 
+    /// `user` logged in or read their home feed: tell the store (at most
+    /// once per mark interval), so fan-out keeps their timeline. A failure
+    /// only logs: the worst it costs is a rebuild later.
+    pub(crate) async fn seen(&self, user: UserId) {
+        let Some(interval) = self.config.mark_interval() else {
+            return;
+        };
+        let now = Instant::now();
+        {
+            let mut marked = self.marked.lock();
+            if marked
+                .get(&user)
+                .is_some_and(|at| now.duration_since(*at) < interval)
+            {
+                return;
+            }
+            if marked.len() >= MARKED_USERS {
+                marked.retain(|_, at| now.duration_since(*at) < interval);
+            }
+            marked.insert(user, now);
+        }
+        if let Err(e) = self.store.mark_active(user).await {
+            tracing::warn!(%user, error = %e, "recording a user's activity failed");
+            self.marked.lock().remove(&user);
+        }
+    }
+
     pub(crate) async fn stop(&self) {
         self.workers.stop().await;
     }
 }
 
 impl FanoutConfig {
+    /// How often a user's activity is written to the store: a 24th of the
+    /// inactivity period (so one missed mark never makes anyone inactive),
+    /// at most an hour. `None` when nobody becomes inactive.
+    fn mark_interval(&self) -> Option<Duration> {
+        self.inactive_after
+            .map(|after| (after / 24).min(Duration::from_secs(3600)))
+    }
+
     fn worker_settings(&self) -> WorkerSettings {
         WorkerSettings {
             batch: self.batch,

@@ -19,7 +19,7 @@ mod fanout_workers;
 mod pull;
 mod timeline_read;
 
-pub use fanout::FanoutStatus;
+pub use fanout::{DEFAULT_INACTIVE_AFTER, FanoutStatus};
 pub(crate) use fanout::{Fanout, FanoutConfig};
 pub use fanout_metrics::{FanoutMetrics, LagSummary};
 pub use fanout_worker_pool::FanoutWorkerPool;

@@ -208,6 +208,10 @@ impl Store for CountingStore {
         self.counted().rebuild_timeline(user).await
     }
 
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        self.counted().mark_active(user).await
+    }
+
     async fn health(&self) -> Result<(), StoreError> {
         self.inner.health().await
     }

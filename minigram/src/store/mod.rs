@@ -238,7 +238,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// - `follow` merges the followee's newest
     ///   [`TimelineSettings::follow_merge`] photos into the follower's
     ///   timeline, `unfollow` removes the followee's photos from it;
-    /// - `delete_photo` removes the photo from every timeline.
+    /// - `delete_photo` removes the photo from every timeline;
+    /// - a fan-out batch drops the timelines of inactive followers
+    ///   ([`TimelineSettings::inactive_after`]) instead of inserting.
     ///
     /// Every handle writing to the same data must be given the same
     /// settings. Stores that keep no timelines refuse with `Unsupported`.
@@ -294,8 +296,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         Err(no_timelines())
     }
 
+    /// Records that `user` was just seen (a login, a home-feed read), so
+    /// their timeline is kept up (see [`TimelineSettings::inactive_after`]).
+    /// Does nothing when they have no timeline: the next read rebuilds it.
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        let _ = user;
+        Err(no_timelines())
+    }
+
     /// Builds `user`'s timeline from the source of truth (the newest `cap`
-    /// photos of everyone they follow), replacing any there was.
+    /// photos of everyone they follow), replacing any there was; it counts
+    /// as active from now.
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
         let _ = user;
         Err(no_timelines())

@@ -35,9 +35,25 @@ pub struct TimelineSettings {
     /// fanned out; their photos are merged at read time. `None`: push
     /// (everyone is fanned out).
     pub celebrity_followers: Option<u64>,
+    /// A user not seen ([`Store::mark_active`]) for this long is inactive:
+    /// fan-out drops their timeline instead of inserting into it, and when
+    /// they come back it is rebuilt (reads use pull meanwhile). `None`:
+    /// nobody becomes inactive.
+    ///
+    /// [`Store::mark_active`]: super::Store::mark_active
+    pub inactive_after: Option<Duration>,
 }
 
 impl TimelineSettings {
+    /// Whether a timeline last marked active at `active_at_ms` belongs to
+    /// an inactive user at `now_ms` (both ms since the epoch).
+    pub fn is_inactive(&self, active_at_ms: i64, now_ms: i64) -> bool {
+        self.inactive_after.is_some_and(|after| {
+            let after_ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+            now_ms.saturating_sub(active_at_ms) > after_ms
+        })
+    }
+
     /// Photos merged into a timeline on a new follow: a quarter of the cap,
     /// as Mastodon does.
     pub fn follow_merge(&self) -> usize {

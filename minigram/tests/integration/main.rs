@@ -16,6 +16,7 @@ mod embedded_store;
 mod fanout_crash;
 mod feed_model;
 mod ha_failover;
+mod inactive_users;
 mod model;
 mod rate_limit;
 mod replica_router;

@@ -413,6 +413,15 @@ impl Store for EmbeddedStore {
             .await
     }
 
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        self.timeline_settings().ok_or(StoreError::Unsupported {
+            what: "marking a user active before enable_timelines was called",
+        })?;
+        let now_ms = Utc::now().timestamp_millis();
+        self.write(move |t| t.mark_active(user.get(), now_ms).map(Ok))
+            .await
+    }
+
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
         let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
             what: "rebuilding a timeline before enable_timelines was called",

@@ -56,6 +56,11 @@ pub(super) const TIMELINE_BY_PHOTO: TableDefinition<(u64, u64), ()> =
 /// user has a row here; `entries` equals its `TIMELINES` range size.
 pub(super) const TIMELINE_META: TableDefinition<u64, (u64, u64)> =
     TableDefinition::new("timeline_meta");
+/// user → when they were last seen (ms since the epoch), for each user
+/// with a timeline; absent (a timeline from before this table) counts as
+/// seen now.
+pub(super) const TIMELINE_ACTIVITY: TableDefinition<u64, i64> =
+    TableDefinition::new("timeline_activity");
 /// job id → encoded `FanoutJobRecord`: the fan-out queue (transactional
 /// outbox), written in the same transaction as the photo.
 pub(super) const FANOUT_JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("fanout_jobs");

@@ -39,6 +39,7 @@ pub(super) struct WriteTables<'txn> {
     timelines: Table<'txn, (u64, u64), u64>,
     timeline_by_photo: Table<'txn, (u64, u64), ()>,
     timeline_meta: Table<'txn, u64, (u64, u64)>,
+    timeline_activity: Table<'txn, u64, i64>,
     fanout_jobs: Table<'txn, u64, &'static [u8]>,
     read_time_authors: Table<'txn, u64, ()>,
     revoked_tokens: Table<'txn, &'static str, i64>,
@@ -71,6 +72,9 @@ impl<'txn> WriteTables<'txn> {
                 .open_table(TIMELINE_BY_PHOTO)
                 .during("opening timelines")?,
             timeline_meta: txn.open_table(TIMELINE_META).during("opening timelines")?,
+            timeline_activity: txn
+                .open_table(TIMELINE_ACTIVITY)
+                .during("opening timelines")?,
             fanout_jobs: txn
                 .open_table(FANOUT_JOBS)
                 .during("opening the fan-out queue")?,

@@ -176,7 +176,9 @@ impl Store for MemoryStore {
             },
         );
         if self.timelines.read().is_some() {
-            state.timelines.insert(id, Timeline::default());
+            state
+                .timelines
+                .insert(id, Timeline::active_since(to_millis(Utc::now())));
         }
         Ok(user)
     }
@@ -433,7 +435,17 @@ impl Store for MemoryStore {
 
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
         let settings = self.timeline_settings().ok_or_else(timelines_off)?;
-        self.state.lock().rebuild_timeline(user, settings.cap);
+        self.state
+            .lock()
+            .rebuild_timeline(user, settings.cap, to_millis(Utc::now()));
+        Ok(())
+    }
+
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        self.timeline_settings().ok_or_else(timelines_off)?;
+        if let Some(timeline) = self.state.lock().timelines.get_mut(&user) {
+            timeline.active_at_ms = to_millis(Utc::now());
+        }
         Ok(())
     }
 

@@ -9,14 +9,24 @@ use super::State;
 use crate::domain::{PhotoId, UserId};
 use crate::store::{FanoutJob, FanoutProgress, TimelineSettings, to_millis};
 
-/// One user's timeline: photo → author, and the id above which it is exact.
+/// One user's timeline: photo → author, the id above which it is exact,
+/// and when its user was last seen.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Timeline {
     pub entries: BTreeMap<PhotoId, UserId>,
     pub complete_above: u64,
+    pub active_at_ms: i64,
 }
 
 impl Timeline {
+    /// An empty timeline, exact all the way down.
+    pub fn active_since(now_ms: i64) -> Self {
+        Self {
+            active_at_ms: now_ms,
+            ..Self::default()
+        }
+    }
+
     /// Inserts unless the photo is at or below the exact range (the pull
     /// path serves it there), then trims the oldest beyond `cap`.
     fn insert(&mut self, photo: PhotoId, author: UserId, cap: usize) {
@@ -133,8 +143,15 @@ impl State {
             .take(batch.max(1) + 1)
             .collect();
         let more = next.len() > batch.max(1);
+        let now_ms = to_millis(now);
         for follower in next.iter().take(batch.max(1)) {
-            if let Some(timeline) = self.timelines.get_mut(follower) {
+            let Some(timeline) = self.timelines.get_mut(follower) else {
+                continue;
+            };
+            if settings.is_inactive(timeline.active_at_ms, now_ms) {
+                // Skipped, so no longer exact: gone, rebuilt on return.
+                self.timelines.remove(follower);
+            } else {
                 timeline.insert(job.photo, job.author, settings.cap);
             }
         }
@@ -180,7 +197,7 @@ impl State {
         }
     }
 
-    pub(super) fn rebuild_timeline(&mut self, user: UserId, cap: usize) {
+    pub(super) fn rebuild_timeline(&mut self, user: UserId, cap: usize, now_ms: i64) {
         let followees: Vec<UserId> = self
             .follows
             .iter()
@@ -205,6 +222,7 @@ impl State {
             Timeline {
                 entries,
                 complete_above,
+                active_at_ms: now_ms,
             },
         );
     }

@@ -615,6 +615,10 @@ impl Store for PostgresStore {
         self.timeline_page(user, page).await
     }
 
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        self.mark_active_now(user).await
+    }
+
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
         let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
             what: "rebuilding a timeline before enable_timelines was called",

@@ -1164,6 +1164,13 @@ impl Store for ReplicaRouter {
         .await
     }
 
+    async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
+        // Not a write the user reads back: no read-your-writes window.
+        self.shared
+            .write(|p| Box::pin(async move { p.mark_active(user).await }))
+            .await
+    }
+
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
         let s = &self.shared;
         s.write(|p| Box::pin(async move { p.rebuild_timeline(user).await }))

@@ -38,6 +38,7 @@ pub(super) enum DeleteOutcome {
     NotAuthor,
 }
 
+/// A duration as the float milliseconds the statements take.
 fn lease_millis(lease: Duration) -> f64 {
     lease.as_secs_f64() * 1000.0
 }
@@ -210,7 +211,8 @@ impl PostgresStore {
                     .collect::<Result<_, _>>()?;
                 let more = next.len() > batch;
                 let followers = &next[..next.len().min(batch)];
-                insert_entries(&tx, followers, photo, author, settings.cap).await?;
+                let inactive_after = settings.inactive_after.map(lease_millis);
+                insert_entries(&tx, followers, photo, author, settings.cap, inactive_after).await?;
                 match followers.last() {
                     Some(last) if more => {
                         tx.execute(sql::ADVANCE_JOB, &[&id, last, &lease]).await?;
@@ -261,6 +263,14 @@ impl PostgresStore {
                 .map(rows::user_id)
                 .collect::<Result<_, _>>()?,
         }))
+    }
+
+    /// See `Store::mark_active`.
+    pub(super) async fn mark_active_now(&self, user: UserId) -> Result<(), StoreError> {
+        self.query(sql::MARK_ACTIVE, &[&db_id(user.get())])
+            .await
+            .doing("marking a user active")?;
+        Ok(())
     }
 
     /// See `Store::rebuild_timeline`.
@@ -337,19 +347,25 @@ async fn merge_followee(
 }
 
 /// Inserts `photo` by `author` into the timelines of `followers` (those
-/// that exist), locked first in id order, and trims them to `cap`.
+/// that exist), locked first in id order, and trims them to `cap`; first
+/// drops those of followers not seen for `inactive_after_ms`.
 async fn insert_entries(
     tx: &Tx<'_>,
     followers: &[i64],
     photo: i64,
     author: i64,
     cap: usize,
+    inactive_after_ms: Option<f64>,
 ) -> Result<(), PgFailure> {
     if followers.is_empty() {
         return Ok(());
     }
     let followers = followers.to_vec();
     tx.query(sql::LOCK_TIMELINES, &[&followers]).await?;
+    if let Some(after) = inactive_after_ms {
+        tx.execute(sql::DROP_INACTIVE, &[&followers, &after])
+            .await?;
+    }
     let photos = vec![photo; followers.len()];
     let authors = vec![author; followers.len()];
     tx.execute(sql::INSERT_ENTRIES, &[&followers, &photos, &authors])

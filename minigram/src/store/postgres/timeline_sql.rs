@@ -13,6 +13,16 @@ SELECT user_id FROM timeline_meta
 WHERE user_id IN (SELECT user_id FROM timelines WHERE photo_id = $1)
 ORDER BY user_id FOR UPDATE";
 
+/// Drops the timelines of users `$1` (locked) not seen for `$2`
+/// milliseconds: a fan-out skips them, so they would no longer be exact.
+/// Their entries go by the foreign key's cascade.
+pub(super) const DROP_INACTIVE: &str = "\
+DELETE FROM timeline_meta
+WHERE user_id = ANY($1) AND active_at < now() - $2::float8 * interval '1 millisecond'";
+
+pub(super) const MARK_ACTIVE: &str =
+    "UPDATE timeline_meta SET active_at = now() WHERE user_id = $1";
+
 /// Inserts `(user, photo, author)` triples into the timelines that exist
 /// and are not exact already at that photo (`complete_above` below it),
 /// idempotently, keeping `entries` true.
@@ -144,7 +154,7 @@ ON CONFLICT ON CONSTRAINT timeline_meta_pkey DO NOTHING";
 
 pub(super) const CLEAR_TIMELINE: &str = "\
 WITH gone AS (DELETE FROM timelines WHERE user_id = $1)
-UPDATE timeline_meta SET entries = 0, complete_above = 0 WHERE user_id = $1";
+UPDATE timeline_meta SET entries = 0, complete_above = 0, active_at = now() WHERE user_id = $1";
 
 /// The newest `$2` photos of everyone user `$1` follows (the per-followee
 /// backward scans of the pull feed), newest first.

@@ -53,6 +53,63 @@ impl WriteTables<'_> {
         self.timeline_meta
             .insert(user, (0, 0))
             .during("starting a timeline")?;
+        self.mark_active(user, Utc::now().timestamp_millis())
+    }
+
+    /// Records that `user` was seen at `now_ms`, if they have a timeline.
+    pub(in crate::store::embedded) fn mark_active(
+        &mut self,
+        user: u64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        if self.timeline_meta(user)?.is_some() {
+            self.timeline_activity
+                .insert(user, now_ms)
+                .during("marking a user active")?;
+        }
+        Ok(())
+    }
+
+    /// Whether `user`'s timeline is an inactive user's (see
+    /// `TimelineSettings::inactive_after`). A timeline without an activity
+    /// record (from before they were kept) counts as seen now.
+    fn is_inactive(
+        &mut self,
+        user: u64,
+        settings: TimelineSettings,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        if settings.inactive_after.is_none() {
+            return Ok(false);
+        }
+        let seen = self
+            .timeline_activity
+            .get(user)
+            .during("reading when a user was seen")?
+            .map(|v| v.value());
+        match seen {
+            Some(at) => Ok(settings.is_inactive(at, now_ms)),
+            None => {
+                self.timeline_activity
+                    .insert(user, now_ms)
+                    .during("marking a user active")?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Drops `user`'s timeline: a fan-out skipped them, so it is no longer
+    /// exact; their next read rebuilds it.
+    fn drop_timeline(&mut self, user: u64) -> Result<(), StoreError> {
+        for photo in second_keys(&self.timelines, user, "scanning a timeline")? {
+            self.remove_entry(user, photo)?;
+        }
+        self.timeline_meta
+            .remove(user)
+            .during("dropping a timeline")?;
+        self.timeline_activity
+            .remove(user)
+            .during("dropping a timeline")?;
         Ok(())
     }
 
@@ -245,7 +302,7 @@ impl WriteTables<'_> {
         self.timeline_meta
             .insert(user, (complete_above, newest.len() as u64))
             .during("updating a timeline")?;
-        Ok(())
+        self.mark_active(user, Utc::now().timestamp_millis())
     }
 
     /// Queues the fan-out of a new photo (the outbox row).
@@ -373,8 +430,16 @@ impl WriteTables<'_> {
             .map(|entry| entry.map(|(key, _)| key.value().1))
             .collect::<Result<Vec<u64>, _>>()
             .during("scanning followers")?;
-        for follower in next.iter().take(batch) {
-            self.timeline_insert(*follower, photo, author, settings.cap)?;
+        let now_ms = now.timestamp_millis();
+        for &follower in next.iter().take(batch) {
+            if self.timeline_meta(follower)?.is_none() {
+                continue;
+            }
+            if self.is_inactive(follower, settings, now_ms)? {
+                self.drop_timeline(follower)?;
+            } else {
+                self.timeline_insert(follower, photo, author, settings.cap)?;
+            }
         }
         if next.len() > batch {
             record.done_through = next[batch - 1];

@@ -12,15 +12,17 @@
 -- the batch's photo; a delete locks its photo (UPDATE) before removing it
 -- from timelines, so no batch inserts it afterwards.
 
--- One row per user who has a timeline (absent: not built yet, read with
--- pull). The timeline is exact for photo ids above complete_above;
--- entries is kept equal to its number of rows, to trim to the cap without
--- counting.
+-- One row per user who has a timeline (absent: not built yet, or dropped
+-- because its user was inactive; read with pull, rebuilt). The timeline is
+-- exact for photo ids above complete_above; entries is kept equal to its
+-- number of rows, to trim to the cap without counting; active_at is when
+-- its user last logged in or read their feed (Store::mark_active).
 CREATE TABLE timeline_meta (
     user_id bigint CONSTRAINT timeline_meta_pkey PRIMARY KEY
         CONSTRAINT timeline_meta_user_id_fkey REFERENCES users (id),
     complete_above bigint NOT NULL DEFAULT 0,
-    entries integer NOT NULL DEFAULT 0 CONSTRAINT timeline_meta_entries_check CHECK (entries >= 0)
+    entries integer NOT NULL DEFAULT 0 CONSTRAINT timeline_meta_entries_check CHECK (entries >= 0),
+    active_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE timelines (

@@ -1,0 +1,148 @@
+//! Inactive users (`MinigramBuilder::inactive_after`) on every store that
+//! keeps timelines: a follower not seen for the inactivity period loses
+//! their timeline at the next fan-out instead of being written to, is
+//! served by pull when they come back while it is rebuilt, and then reads
+//! from it again; an active follower keeps theirs throughout.
+
+use std::time::{Duration, Instant};
+
+use minigram::auth::HasherConfig;
+use minigram::feed::FeedStrategy;
+use minigram::store::{MemoryStore, Store};
+use minigram::{Caption, Email, Minigram, PageRequest, Password, UserId, Username};
+
+use crate::common::fixtures::png;
+
+const INACTIVE_AFTER: Duration = Duration::from_millis(400);
+
+async fn build(store: impl Store + 'static, dir: &tempfile::TempDir) -> Minigram {
+    Minigram::builder()
+        .store(store)
+        .media_dir(dir.path().join("media"))
+        .unwrap()
+        .hasher(HasherConfig::insecure_fast_for_tests())
+        .feed(FeedStrategy::Push)
+        .inactive_after(Some(INACTIVE_AFTER))
+        .build()
+        .await
+        .unwrap()
+}
+
+async fn user(app: &Minigram, name: &str) -> UserId {
+    app.register(
+        Username::parse(name).unwrap(),
+        Email::parse(&format!("{name}@example.com")).unwrap(),
+        Password::parse("password123").unwrap(),
+    )
+    .await
+    .unwrap()
+    .user
+    .id
+}
+
+async fn has_timeline(app: &Minigram, user: UserId) -> bool {
+    app.store()
+        .timeline(user, PageRequest::default())
+        .await
+        .unwrap()
+        .is_some()
+}
+
+async fn assert_home_is_pull(app: &Minigram, user: UserId) {
+    let home = app.home_feed(user, PageRequest::default()).await.unwrap();
+    let pull = app
+        .store()
+        .followed_photos(user, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(home, pull, "home feed of user {user}");
+}
+
+async fn inactive_followers_lose_their_timeline_until_they_return(app: Minigram) {
+    let author = user(&app, "author").await;
+    let active = user(&app, "active").await;
+    let idle = user(&app, "idle").await;
+    for follower in [active, idle] {
+        app.follow(follower, author).await.unwrap();
+    }
+    app.post_photo(author, Caption::parse("one").unwrap(), png(1, 1))
+        .await
+        .unwrap();
+    app.drain_fanout().await.unwrap();
+    assert!(has_timeline(&app, idle).await && has_timeline(&app, active).await);
+
+    tokio::time::sleep(INACTIVE_AFTER + Duration::from_millis(200)).await;
+    // Only `active` comes back before the next post.
+    assert_home_is_pull(&app, active).await;
+    app.post_photo(author, Caption::parse("two").unwrap(), png(2, 1))
+        .await
+        .unwrap();
+    app.drain_fanout().await.unwrap();
+    assert!(
+        has_timeline(&app, active).await,
+        "an active follower lost their timeline"
+    );
+    assert!(
+        !has_timeline(&app, idle).await,
+        "an inactive follower's timeline was kept"
+    );
+
+    let metrics = app.fanout_metrics().unwrap().clone();
+    let hits = metrics.timeline_hits();
+    // Back: served by pull (both photos) while the timeline is rebuilt.
+    assert_home_is_pull(&app, idle).await;
+    assert_eq!(
+        metrics.timeline_hits(),
+        hits,
+        "read from a dropped timeline"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !has_timeline(&app, idle).await {
+        assert!(
+            Instant::now() < deadline,
+            "the timeline was not rebuilt in 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_home_is_pull(&app, idle).await;
+    assert_eq!(
+        metrics.timeline_hits(),
+        hits + 1,
+        "not read from the rebuilt timeline"
+    );
+    app.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory() {
+    let dir = tempfile::tempdir().unwrap();
+    inactive_followers_lose_their_timeline_until_they_return(build(MemoryStore::new(), &dir).await)
+        .await;
+}
+
+#[cfg(feature = "embedded")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded() {
+    use minigram::store::{EmbeddedConfig, EmbeddedStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path().join("minigram.redb"), EmbeddedConfig::default())
+        .await
+        .unwrap();
+    inactive_followers_lose_their_timeline_until_they_return(build(store, &dir).await).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    use crate::common::pg_cluster;
+    let cluster = pg_cluster::shared().await;
+    let database = cluster.fresh_database().await.unwrap();
+    let store = minigram::store::PostgresStore::connect(
+        &cluster.cluster().primary_url(&database),
+        pg_cluster::small_pool(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    inactive_followers_lose_their_timeline_until_they_return(build(store, &dir).await).await;
+}
