@@ -86,6 +86,23 @@ pub async fn bench_app_with_feed(
     Bench { app, dir }
 }
 
+/// A minigram with `feed` (and no fan-out workers: benches drain) over
+/// `store`, its media in a fresh directory.
+pub async fn bench_app_over(store: Arc<dyn Store>, feed: minigram::feed::FeedStrategy) -> Bench {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Minigram::builder()
+        .shared_store(store)
+        .media_dir(dir.path().join("media"))
+        .unwrap()
+        .hasher(HasherConfig::insecure_fast_for_tests())
+        .feed(feed)
+        .fanout_workers(0)
+        .build()
+        .await
+        .unwrap();
+    Bench { app, dir }
+}
+
 pub fn new_user(name: &str) -> NewUser {
     NewUser {
         username: Username::parse(name).unwrap(),

@@ -5,7 +5,7 @@ use std::ops::Bound;
 
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata as _};
 
-use super::read_ops::{PhotoViewer, followees};
+use super::read_ops::PhotoViewer;
 use super::records::{FanoutJobRecord, decode};
 use super::storage_context::StorageContext as _;
 use super::tables::*;
@@ -54,16 +54,21 @@ pub(super) fn timeline(
     let read_time = txn
         .open_table(READ_TIME_AUTHORS)
         .during("opening read-time authors")?;
+    // Celebrities are few by definition: scan them and look each up in
+    // the viewer's follows (not the viewer's followees, who may be
+    // thousands).
+    let follows = txn.open_table(FOLLOWS).during("opening follows")?;
     let mut read_time_authors = Vec::new();
-    if !read_time.is_empty().during("reading read-time authors")? {
-        for followee in followees(txn, user)? {
-            if read_time
-                .get(followee.get())
-                .during("reading read-time authors")?
-                .is_some()
-            {
-                read_time_authors.push(followee);
-            }
+    for entry in read_time.iter().during("reading read-time authors")? {
+        let (author, _) = entry.during("reading read-time authors")?;
+        let author = author.value();
+        if follows
+            .get((u, author))
+            .during("reading follows")?
+            .is_some()
+            && let Some(id) = UserId::new(author)
+        {
+            read_time_authors.push(id);
         }
     }
     Ok(Some(TimelineSlice {

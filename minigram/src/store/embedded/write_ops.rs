@@ -225,7 +225,9 @@ impl<'txn> WriteTables<'txn> {
             .during("indexing a photo")?;
         self.add_to_user_count(new.author.get(), COUNT_PHOTOS, 1)?;
         self.add_media_ref(record.media_key.as_str(), 1)?;
-        if timelines.is_some() {
+        if let Some(settings) = timelines
+            && !self.is_read_time_author(record.author, settings)?
+        {
             self.enqueue_fanout(raw_id, record.author, record.created_at_ms)?;
         }
         Ok(Ok(to_photo(id, record, 0)?))

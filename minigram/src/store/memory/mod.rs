@@ -224,7 +224,11 @@ impl Store for MemoryStore {
             like_count: 0,
         };
         state.photos.insert(id, photo.clone());
-        if self.timelines.read().is_some() {
+        if let Some(settings) = *self.timelines.read()
+            // A hybrid read-time author's photos need no fan-out (sticky).
+            && !(settings.celebrity_followers.is_some()
+                && state.read_time_authors.contains(&photo.author))
+        {
             state.enqueue_fanout(id, photo.author, photo.created_at);
         }
         Ok(photo)

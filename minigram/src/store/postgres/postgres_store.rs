@@ -371,6 +371,9 @@ impl Store for PostgresStore {
                     &i64::from(new.media.height),
                     &created_at,
                     &self.timeline_settings().is_some(),
+                    &self
+                        .timeline_settings()
+                        .is_some_and(|s| s.celebrity_followers.is_some()),
                 ],
             )
             .await;

@@ -37,7 +37,8 @@ pub(super) const CREDENTIALS: &str =
 
 /// No row when the author does not exist (and then no id is used up).
 /// With `$8`, the photo's fan-out job too, in the same statement: the
-/// transactional outbox.
+/// transactional outbox; with `$9` (hybrid) not for an author already
+/// merged at read time (their photos need no fan-out).
 pub(super) const CREATE_PHOTO: &str = "\
 WITH author AS (SELECT id, username FROM users WHERE id = $1),
 next AS (
@@ -52,7 +53,8 @@ ins AS (
 ),
 job AS (
     INSERT INTO fanout_jobs (photo_id, author_id, enqueued_at)
-    SELECT id, author_id, created_at FROM ins WHERE $8
+    SELECT id, author_id, created_at FROM ins
+    WHERE $8 AND NOT ($9 AND EXISTS (SELECT 1 FROM read_time_authors r WHERE r.author_id = ins.author_id))
 )
 SELECT id, author_username FROM ins";
 

@@ -190,8 +190,12 @@ impl PostgresStore {
                 // or it for them (see the migration).
                 tx.query(sql::LOCK_AUTHOR, &[&author]).await?;
                 if let Some(threshold) = settings.celebrity_followers {
-                    let followers: i64 =
-                        column(&tx.query_one(sql::FOLLOWER_COUNT, &[&author]).await?, 0)?;
+                    let bound = i64::try_from(threshold).unwrap_or(i64::MAX);
+                    let followers: i64 = column(
+                        &tx.query_one(sql::FOLLOWERS_UP_TO, &[&author, &bound])
+                            .await?,
+                        0,
+                    )?;
                     if u64::try_from(followers).unwrap_or(0) >= threshold {
                         // Sticky: this author's photos are merged at read
                         // time from now on, so none is ever lost.

@@ -127,7 +127,10 @@ pub(super) const LOCK_JOB: &str =
 /// The photo, locked against deletion while its batch runs.
 pub(super) const LOCK_PHOTO: &str = "SELECT id FROM photos WHERE id = $1 FOR KEY SHARE";
 
-pub(super) const FOLLOWER_COUNT: &str = "SELECT count(*) FROM follows WHERE followee_id = $1";
+/// The followers of `$1`, counted up to `$2` (the hybrid threshold): a
+/// celebrity's job costs a bounded index scan, not one over every follower.
+pub(super) const FOLLOWERS_UP_TO: &str =
+    "SELECT count(*) FROM (SELECT 1 FROM follows WHERE followee_id = $1 LIMIT $2) f";
 
 pub(super) const MARK_READ_TIME: &str = "\
 INSERT INTO read_time_authors (author_id) VALUES ($1)
@@ -173,8 +176,9 @@ pub(super) const TIMELINE_PAGE: &str = concat!(
     "SELECT ",
     photo_columns!("1"),
     ", m.complete_above, ",
-    "ARRAY(SELECT f.followee_id FROM follows f JOIN read_time_authors r ON r.author_id = f.followee_id ",
-    "WHERE f.follower_id = $1 ORDER BY 1) ",
+    // Celebrities are few: probe the viewer's follows for each of them.
+    "ARRAY(SELECT r.author_id FROM read_time_authors r WHERE EXISTS (SELECT 1 FROM follows f ",
+    "WHERE f.follower_id = $1 AND f.followee_id = r.author_id) ORDER BY 1) ",
     "FROM timeline_meta m ",
     "LEFT JOIN LATERAL (SELECT t.photo_id FROM timelines t WHERE t.user_id = $1 AND t.photo_id < $2 ",
     "ORDER BY t.photo_id DESC LIMIT $3) t ON true ",

@@ -305,6 +305,22 @@ impl WriteTables<'_> {
         self.mark_active(user, Utc::now().timestamp_millis())
     }
 
+    /// Whether `author`'s photos are merged at read time under a hybrid
+    /// feed (marked by an earlier fan-out, for good): their new photos
+    /// then need no fan-out job, so posting costs what it costs under pull.
+    pub(in crate::store::embedded) fn is_read_time_author(
+        &self,
+        author: u64,
+        settings: TimelineSettings,
+    ) -> Result<bool, StoreError> {
+        Ok(settings.celebrity_followers.is_some()
+            && self
+                .read_time_authors
+                .get(author)
+                .during("reading read-time authors")?
+                .is_some())
+    }
+
     /// Queues the fan-out of a new photo (the outbox row).
     pub(in crate::store::embedded) fn enqueue_fanout(
         &mut self,

@@ -1,0 +1,317 @@
+//! What a post costs by follower count under pull, push and hybrid, and how
+//! fast push fans out, on the embedded store and on PostgreSQL (`cargo
+//! bench --bench fanout_throughput`; docs/feeds.md and docs/benchmarks.md
+//! give the figures).
+//!
+//! One author is followed by 10, another by 1,000 and a third by 100,000
+//! users (every follower has a timeline). Each round posts one photo per
+//! author under each strategy, interleaved (pull, push, hybrid, pull, ...),
+//! and times it until every follower has it: pull, the commit alone; push,
+//! the commit and its drained fan-out; hybrid (threshold 10,000), the
+//! commit and its drained queue (where a 100,000-follower author's job is
+//! skipped: their photos are merged at read time). Medians of the rounds.
+//!
+//! The embedded file is reopened for each strategy (one process may open
+//! it once); PostgreSQL gets one store handle per strategy over one
+//! database, as servers with different flags would.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use minigram::Minigram;
+use minigram::auth::HasherConfig;
+use minigram::feed::FeedStrategy;
+use minigram::store::{EmbeddedConfig, EmbeddedStore, PostgresConfig, PostgresStore, Store};
+use minigram::{PhotoId, UserId};
+use minigram_devcluster::DevCluster;
+use support::{new_photo, new_user, runtime};
+
+const FOLLOWER_COUNTS: [usize; 3] = [10, 1_000, 100_000];
+const ROUNDS: usize = 5;
+const SEEDERS: usize = 64;
+const STRATEGIES: [(&str, FeedStrategy); 3] = [
+    ("pull", FeedStrategy::Pull),
+    ("push", FeedStrategy::Push),
+    (
+        "hybrid",
+        FeedStrategy::Hybrid {
+            celebrity_followers: 10_000,
+        },
+    ),
+];
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter that excludes us means skip.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if !args.is_empty()
+        && !args
+            .iter()
+            .any(|a| "fanout_throughput".contains(a.as_str()))
+    {
+        return;
+    }
+    let rt = runtime();
+    rt.block_on(run());
+}
+
+/// Median seconds per (strategy, follower count), over the rounds.
+struct Timings(Vec<Vec<Vec<f64>>>);
+
+impl Timings {
+    fn new() -> Self {
+        Self(vec![
+            vec![Vec::new(); FOLLOWER_COUNTS.len()];
+            STRATEGIES.len()
+        ])
+    }
+
+    fn median(&self, strategy: usize, count: usize) -> f64 {
+        let mut runs = self.0[strategy][count].clone();
+        runs.sort_by(f64::total_cmp);
+        runs[runs.len() / 2]
+    }
+
+    fn print(&self, store: &str) {
+        println!("{store}: one post until every follower has it (median of {ROUNDS} rounds)");
+        println!(
+            "  {:>9}  {:>10}  {:>10}  {:>10}  {:>16}  {:>12}",
+            "followers", "pull", "push", "hybrid", "push inserts/s", "hybrid/pull"
+        );
+        for (i, followers) in FOLLOWER_COUNTS.iter().enumerate() {
+            let [pull, push, hybrid] = [0, 1, 2].map(|s| self.median(s, i));
+            println!(
+                "  {followers:>9}  {:>8.2}ms  {:>8.2}ms  {:>8.2}ms  {:>16.0}  {:>11.2}x",
+                pull * 1e3,
+                push * 1e3,
+                hybrid * 1e3,
+                *followers as f64 / push,
+                hybrid / pull
+            );
+            if std::env::var_os("FANOUT_BENCH_RUNS").is_some() {
+                for (s, (name, _)) in STRATEGIES.iter().enumerate() {
+                    let runs: Vec<String> = self.0[s][i]
+                        .iter()
+                        .map(|t| format!("{:.2}", t * 1e3))
+                        .collect();
+                    println!("      {name} runs (ms): {}", runs.join(" "));
+                }
+            }
+        }
+    }
+}
+
+async fn app(store: Arc<dyn Store>, strategy: FeedStrategy, media: &Path) -> Minigram {
+    Minigram::builder()
+        .shared_store(store)
+        .media_dir(media)
+        .unwrap()
+        .hasher(HasherConfig::insecure_fast_for_tests())
+        .feed(strategy)
+        .fanout_workers(0)
+        .build()
+        .await
+        .unwrap()
+}
+
+/// Three authors followed by `FOLLOWER_COUNTS` users (nested: the first 10
+/// of the 1,000 follow all three), created by `SEEDERS` tasks at once so
+/// the writes share commits. `store` keeps timelines, so every follower
+/// gets one.
+async fn seed(store: Arc<dyn Store>) -> Vec<UserId> {
+    let mut authors = Vec::new();
+    for (i, _) in FOLLOWER_COUNTS.iter().enumerate() {
+        authors.push(
+            store
+                .create_user(new_user(&format!("author{i}")))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let most = FOLLOWER_COUNTS[FOLLOWER_COUNTS.len() - 1];
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..SEEDERS)
+        .map(|task| {
+            let store = Arc::clone(&store);
+            let authors = authors.clone();
+            tokio::spawn(async move {
+                for i in (task..most).step_by(SEEDERS) {
+                    let follower = store
+                        .create_user(new_user(&format!("follower{i}")))
+                        .await
+                        .unwrap()
+                        .id;
+                    for (author, count) in authors.iter().zip(FOLLOWER_COUNTS) {
+                        if i < count {
+                            store.follow(follower, *author).await.unwrap();
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    println!(
+        "  seeded {most} followers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    authors
+}
+
+/// As [`seed`] on PostgreSQL, the followers inserted by SQL (one statement
+/// each for users, their timelines and the follows, as the store would
+/// write them): the Store API at fsync-on speed would take minutes.
+async fn seed_postgres(store: &dyn Store, url: &str) -> Vec<UserId> {
+    let started = Instant::now();
+    let mut authors = Vec::new();
+    for (i, _) in FOLLOWER_COUNTS.iter().enumerate() {
+        authors.push(
+            store
+                .create_user(new_user(&format!("author{i}")))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let most = FOLLOWER_COUNTS[FOLLOWER_COUNTS.len() - 1] as i64;
+    client
+        .execute(
+            "WITH next AS (UPDATE id_counters SET last_id = last_id + $1 WHERE name = 'users' \
+             RETURNING last_id - $1 AS base) \
+             INSERT INTO users (id, username, username_key, email, password_hash, created_at) \
+             SELECT base + g, 'follower' || g, 'follower' || g, 'follower' || g || '@example.com', \
+             'x', now() FROM next, generate_series(1, $1::int8) g",
+            &[&most],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO timeline_meta (user_id) SELECT id FROM users WHERE username LIKE 'follower%'",
+            &[],
+        )
+        .await
+        .unwrap();
+    for (author, count) in authors.iter().zip(FOLLOWER_COUNTS) {
+        let author = i64::try_from(author.get()).unwrap();
+        client
+            .execute(
+                "INSERT INTO follows (follower_id, followee_id) SELECT id, $1 FROM users \
+                 WHERE username LIKE 'follower%' ORDER BY id LIMIT $2",
+                &[&author, &(count as i64)],
+            )
+            .await
+            .unwrap();
+    }
+    client.execute("ANALYZE", &[]).await.unwrap();
+    println!(
+        "  seeded {most} followers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    authors
+}
+
+/// Posts one photo by `author` and waits until every follower has it.
+async fn post_and_settle(app: &Minigram, author: UserId, n: u64) -> (f64, PhotoId) {
+    let started = Instant::now();
+    let photo = app
+        .store()
+        .create_photo(new_photo(author, n))
+        .await
+        .unwrap();
+    app.drain_fanout().await.unwrap();
+    (started.elapsed().as_secs_f64(), photo.id)
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    let mut n = 0u64;
+
+    // Embedded: seeded once through a push handle, reopened per strategy.
+    let file = dir.path().join("fanout.redb");
+    let open = || async {
+        let store: Arc<dyn Store> = Arc::new(
+            EmbeddedStore::open(&file, EmbeddedConfig::default())
+                .await
+                .unwrap(),
+        );
+        store
+    };
+    println!("embedded store (fsync on):");
+    let authors = {
+        let seeding = app(open().await, FeedStrategy::Push, &media).await;
+        let authors = seed(Arc::clone(seeding.store())).await;
+        seeding.close().await.unwrap();
+        authors
+    };
+    let mut timings = Timings::new();
+    for _ in 0..ROUNDS {
+        for (s, (_, strategy)) in STRATEGIES.iter().enumerate() {
+            let app = app(open().await, *strategy, &media).await;
+            for (c, author) in authors.iter().enumerate() {
+                n += 1;
+                let (seconds, _) = post_and_settle(&app, *author, n).await;
+                timings.0[s][c].push(seconds);
+            }
+            app.close().await.unwrap();
+        }
+    }
+    timings.print("embedded");
+
+    // PostgreSQL: one database, a handle per strategy.
+    let started = Instant::now();
+    let cluster = DevCluster::builder()
+        .replicas(0)
+        .data_dir(dir.path().join("pg"))
+        .start()
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot start PostgreSQL (install the Debian package postgresql): {e}")
+        });
+    cluster.stop_when_process_exits().unwrap();
+    cluster.ensure_database("fanout").await.unwrap();
+    println!(
+        "PostgreSQL 15, one server (fsync on), ready in {:.1} s:",
+        started.elapsed().as_secs_f64()
+    );
+    let url = cluster.primary_url("fanout");
+    let config = PostgresConfig {
+        pool_size: 16,
+        ..PostgresConfig::default()
+    };
+    let mut apps = Vec::new();
+    for (_, strategy) in STRATEGIES {
+        let store: Arc<dyn Store> =
+            Arc::new(PostgresStore::connect(&url, config.clone()).await.unwrap());
+        apps.push(app(store, strategy, &media).await);
+    }
+    let authors = seed_postgres(apps[1].store().as_ref(), &url).await;
+    let mut timings = Timings::new();
+    for _ in 0..ROUNDS {
+        for (s, app) in apps.iter().enumerate() {
+            for (c, author) in authors.iter().enumerate() {
+                n += 1;
+                let (seconds, _) = post_and_settle(app, *author, n).await;
+                timings.0[s][c].push(seconds);
+            }
+        }
+    }
+    timings.print("postgres");
+    for app in apps {
+        app.close().await.unwrap();
+    }
+}
