@@ -27,7 +27,6 @@ use minigram::auth::HasherConfig;
 use minigram::feed::FeedStrategy;
 use minigram::store::{EmbeddedConfig, EmbeddedStore, PostgresConfig, PostgresStore, Store};
 use minigram::{PhotoId, UserId};
-use minigram_devcluster::DevCluster;
 use support::{new_photo, new_user, runtime};
 
 const FOLLOWER_COUNTS: [usize; 3] = [10, 1_000, 100_000];
@@ -45,16 +44,7 @@ const STRATEGIES: [(&str, FeedStrategy); 3] = [
 ];
 
 fn main() {
-    // `cargo bench` passes `--bench`; a filter that excludes us means skip.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    if !args.is_empty()
-        && !args
-            .iter()
-            .any(|a| "fanout_throughput".contains(a.as_str()))
-    {
+    if !support::selected("fanout_throughput") {
         return;
     }
     let rt = runtime();
@@ -274,15 +264,7 @@ async fn run() {
 
     // PostgreSQL: one database, a handle per strategy.
     let started = Instant::now();
-    let cluster = DevCluster::builder()
-        .replicas(0)
-        .data_dir(dir.path().join("pg"))
-        .start()
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot start PostgreSQL (install the Debian package postgresql): {e}")
-        });
-    cluster.stop_when_process_exits().unwrap();
+    let cluster = support::start_postgres(dir.path(), 0).await;
     cluster.ensure_database("fanout").await.unwrap();
     println!(
         "PostgreSQL 15, one server (fsync on), ready in {:.1} s:",

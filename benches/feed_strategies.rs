@@ -53,7 +53,7 @@ enum ReadStore {
 async fn read_bench_app(
     kind: ReadStore,
     strategy: FeedStrategy,
-    cluster: &Option<DevCluster>,
+    cluster: &DevCluster,
     database: &str,
 ) -> Bench {
     match kind {
@@ -68,7 +68,6 @@ async fn read_bench_app(
             .await
         }
         ReadStore::Postgres => {
-            let cluster = cluster.as_ref().unwrap();
             cluster.ensure_database(database).await.unwrap();
             let store =
                 PostgresStore::connect(&cluster.primary_url(database), PostgresConfig::default())
@@ -86,18 +85,7 @@ async fn read_bench_app(
 fn home_feed_by_followees(c: &mut Criterion) {
     let rt = runtime();
     let pg_dir = tempfile::tempdir().unwrap();
-    let cluster = rt.block_on(async {
-        let cluster = DevCluster::builder()
-            .replicas(0)
-            .data_dir(pg_dir.path().join("pg"))
-            .start()
-            .await
-            .unwrap_or_else(|e| {
-                panic!("cannot start PostgreSQL (install the Debian package postgresql): {e}")
-            });
-        cluster.stop_when_process_exits().unwrap();
-        Some(cluster)
-    });
+    let cluster = rt.block_on(support::start_postgres(pg_dir.path(), 0));
     let page = PageRequest::first(PageLimit::new(20).unwrap());
     for (kind, store_name) in [
         (ReadStore::Embedded, "embedded"),

@@ -30,16 +30,7 @@ const WRITERS: usize = 8;
 const READERS: usize = 16;
 
 fn main() {
-    // `cargo bench` passes `--bench`; a filter that excludes us means skip.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    if !args.is_empty()
-        && !args
-            .iter()
-            .any(|a| "postgres_throughput".contains(a.as_str()))
-    {
+    if !support::selected("postgres_throughput") {
         return;
     }
     let rt = runtime();
@@ -49,16 +40,8 @@ fn main() {
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let cluster = DevCluster::builder()
-        .replicas(2)
-        .data_dir(dir.path().join("pg"))
-        .start()
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot start PostgreSQL (install the Debian package postgresql): {e}")
-        });
+    let cluster = support::start_postgres(dir.path(), 2).await;
     let start_time = started.elapsed();
-    cluster.stop_when_process_exits().unwrap();
     println!(
         "PostgreSQL primary + 2 replicas ready in {:.2} s (fsync on)",
         start_time.as_secs_f64()

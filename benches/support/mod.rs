@@ -8,6 +8,7 @@ use minigram::auth::HasherConfig;
 use minigram::media::{ImageType, MediaKey, StoredMedia};
 use minigram::store::{EmbeddedConfig, EmbeddedStore, MemoryStore, NewPhoto, NewUser, Store};
 use minigram::{Caption, Email, Minigram, PhotoId, UserId, Username};
+use minigram_devcluster::DevCluster;
 use tempfile::TempDir;
 
 /// The stores benchmarked.
@@ -31,6 +32,31 @@ impl Backend {
 pub struct Bench {
     pub app: Minigram,
     pub dir: TempDir,
+}
+
+/// Whether the bench `name` (a custom `main`) should run: `cargo bench`
+/// passes `--bench` and any filter; a filter that does not match means skip.
+pub fn selected(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+}
+
+/// A local PostgreSQL (primary and `replicas` streaming replicas, fsync on)
+/// under `dir`, stopped when the bench process exits.
+pub async fn start_postgres(dir: &std::path::Path, replicas: usize) -> DevCluster {
+    let cluster = DevCluster::builder()
+        .replicas(replicas)
+        .data_dir(dir.join("pg"))
+        .start()
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot start PostgreSQL (install the Debian package postgresql): {e}")
+        });
+    cluster.stop_when_process_exits().unwrap();
+    cluster
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
