@@ -67,7 +67,14 @@ pub async fn run_worker(
         "fan-out worker started"
     );
     let metrics_server = match settings.metrics_listen {
-        Some(listen) => Some(serve_metrics(listen, Arc::clone(&pool)).await?),
+        Some(listen) => match serve_metrics(listen, Arc::clone(&pool)).await {
+            Ok(server) => Some(server),
+            Err(e) => {
+                // Workers and connections go before the error is reported.
+                let _ = pool.stop().await;
+                return Err(e);
+            }
+        },
         None => None,
     };
     let progress = tokio::spawn(log_progress(Arc::clone(&pool)));

@@ -32,6 +32,7 @@ pub use postgres::{
     ReplicaRouter, ReplicaState, ReplicaStatus, RouterConfig, RouterStatus,
 };
 pub use store_metric::{MetricKind, MetricSeries, StoreMetric};
+pub(crate) use timeline::timelines_on;
 pub use timeline::{
     DEFAULT_FANOUT_LEASE, DEFAULT_TIMELINE_CAP, FanoutJob, FanoutProgress, TimelineSettings,
     TimelineSlice,

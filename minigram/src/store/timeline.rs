@@ -120,3 +120,15 @@ pub struct TimelineSlice {
     /// celebrities): the read merges their photos in at read time.
     pub read_time_authors: Vec<UserId>,
 }
+
+/// The settings of a store's timeline operations, or the error they give
+/// before [`Store::enable_timelines`] was called.
+///
+/// [`Store::enable_timelines`]: super::Store::enable_timelines
+pub(crate) fn timelines_on(
+    settings: Option<TimelineSettings>,
+) -> Result<TimelineSettings, crate::error::StoreError> {
+    settings.ok_or(crate::error::StoreError::Unsupported {
+        what: "timeline operations before enable_timelines was called",
+    })
+}

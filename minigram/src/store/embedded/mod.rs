@@ -47,6 +47,7 @@ use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
 use crate::media::MediaKey;
+use crate::store::timelines_on;
 
 /// Tuning for [`EmbeddedStore`]. The defaults suit a small server.
 #[derive(Debug, Clone, Copy)]
@@ -388,9 +389,7 @@ impl Store for EmbeddedStore {
         batch: usize,
         lease: Duration,
     ) -> Result<FanoutProgress, StoreError> {
-        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
-            what: "fan-out before enable_timelines was called",
-        })?;
+        let settings = timelines_on(self.timeline_settings())?;
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         let job = job.clone();
         self.write(move |t| {
@@ -414,18 +413,14 @@ impl Store for EmbeddedStore {
     }
 
     async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
-        self.timeline_settings().ok_or(StoreError::Unsupported {
-            what: "marking a user active before enable_timelines was called",
-        })?;
+        timelines_on(self.timeline_settings())?;
         let now_ms = Utc::now().timestamp_millis();
         self.write(move |t| t.mark_active(user.get(), now_ms).map(Ok))
             .await
     }
 
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
-        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
-            what: "rebuilding a timeline before enable_timelines was called",
-        })?;
+        let settings = timelines_on(self.timeline_settings())?;
         self.write(move |t| t.rebuild_timeline(user.get(), settings.cap).map(Ok))
             .await
     }

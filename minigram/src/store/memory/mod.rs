@@ -19,6 +19,7 @@ use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
 use crate::media::MediaKey;
+use crate::store::timelines_on;
 
 /// The reference store: plain collections behind one mutex.
 ///
@@ -59,13 +60,6 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
-    }
-}
-
-/// The error of the fan-out methods before `enable_timelines`.
-fn timelines_off() -> StoreError {
-    StoreError::Unsupported {
-        what: "fan-out before enable_timelines was called",
     }
 }
 
@@ -394,7 +388,7 @@ impl Store for MemoryStore {
         batch: usize,
         lease: Duration,
     ) -> Result<FanoutProgress, StoreError> {
-        let settings = self.timeline_settings().ok_or_else(timelines_off)?;
+        let settings = timelines_on(self.timeline_settings())?;
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         Ok(self
             .state
@@ -438,7 +432,7 @@ impl Store for MemoryStore {
     }
 
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
-        let settings = self.timeline_settings().ok_or_else(timelines_off)?;
+        let settings = timelines_on(self.timeline_settings())?;
         self.state
             .lock()
             .rebuild_timeline(user, settings.cap, to_millis(Utc::now()));
@@ -446,7 +440,7 @@ impl Store for MemoryStore {
     }
 
     async fn mark_active(&self, user: UserId) -> Result<(), StoreError> {
-        self.timeline_settings().ok_or_else(timelines_off)?;
+        timelines_on(self.timeline_settings())?;
         if let Some(timeline) = self.state.lock().timelines.get_mut(&user) {
             timeline.active_at_ms = to_millis(Utc::now());
         }

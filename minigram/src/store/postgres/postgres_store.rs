@@ -20,6 +20,7 @@ use crate::error::{
     DeletePhotoError, FollowError, LikeError, PostPhotoError, RegisterError, StoreError,
 };
 use crate::media::MediaKey;
+use crate::store::timelines_on;
 use crate::store::{
     Credentials, FanoutJob, FanoutProgress, NewPhoto, NewUser, Store, StoreMetric,
     TimelineSettings, TimelineSlice, from_millis, to_millis,
@@ -359,6 +360,7 @@ impl Store for PostgresStore {
             return Err(PostPhotoError::AuthorNotFound(new.author));
         };
         let created_at = millis(new.created_at);
+        let timelines = self.timeline_settings();
         let result = self
             .query_opt(
                 sql::CREATE_PHOTO,
@@ -370,10 +372,8 @@ impl Store for PostgresStore {
                     &i64::from(new.media.width),
                     &i64::from(new.media.height),
                     &created_at,
-                    &self.timeline_settings().is_some(),
-                    &self
-                        .timeline_settings()
-                        .is_some_and(|s| s.celebrity_followers.is_some()),
+                    &timelines.is_some(),
+                    &timelines.is_some_and(|s| s.celebrity_followers.is_some()),
                 ],
             )
             .await;
@@ -593,9 +593,7 @@ impl Store for PostgresStore {
         batch: usize,
         lease: Duration,
     ) -> Result<FanoutProgress, StoreError> {
-        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
-            what: "fan-out before enable_timelines was called",
-        })?;
+        let settings = timelines_on(self.timeline_settings())?;
         self.fan_out_batch(job, batch, lease, settings)
             .await
             .doing("applying a fan-out batch")
@@ -623,9 +621,7 @@ impl Store for PostgresStore {
     }
 
     async fn rebuild_timeline(&self, user: UserId) -> Result<(), StoreError> {
-        let settings = self.timeline_settings().ok_or(StoreError::Unsupported {
-            what: "rebuilding a timeline before enable_timelines was called",
-        })?;
+        let settings = timelines_on(self.timeline_settings())?;
         self.rebuild(user, settings.cap)
             .await
             .doing("rebuilding a timeline")
