@@ -121,6 +121,19 @@ impl Application {
                 source,
             })?;
         let mut backend = StoreBackend::open(settings).await?;
+        let checked = match &settings.store {
+            crate::config::StoreSettings::Postgres(postgres) => {
+                backend
+                    .check_timeline_store(postgres, settings.feed.strategy)
+                    .await
+            }
+            crate::config::StoreSettings::Embedded { .. } => Ok(()),
+        };
+        if let Err(e) = checked {
+            let _ = backend.store.close().await;
+            let _ = backend.stop_cluster().await;
+            return Err(e);
+        }
         if let Err(e) = backend.add_cache(settings).await {
             let _ = backend.store.close().await;
             let _ = backend.stop_cluster().await;

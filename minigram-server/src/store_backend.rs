@@ -370,11 +370,19 @@ async fn start_ha_cluster(
 
 /// The router settings the flags give.
 #[cfg(feature = "postgres")]
-fn router_config(settings: &PostgresSettings) -> RouterConfig {
-    RouterConfig {
+async fn router_config(settings: &PostgresSettings) -> Result<RouterConfig, StartError> {
+    let config = RouterConfig {
         pool: PostgresConfig {
             pool_size: settings.pool_size,
             application_name: "minigram-server".into(),
+            #[cfg(feature = "redis")]
+            redis_timelines: settings
+                .timeline_redis_url
+                .as_ref()
+                .map(|url| {
+                    minigram::store::RedisTimelines::new(url.expose_secret(), TIMELINE_KEY_PREFIX)
+                })
+                .transpose()?,
             ..PostgresConfig::default()
         },
         consistency: match settings.read_consistency {
@@ -385,6 +393,60 @@ fn router_config(settings: &PostgresSettings) -> RouterConfig {
         max_lag: settings.max_replica_lag,
         failover_write_wait: settings.failover_write_wait,
         ..RouterConfig::default()
+    };
+    // Fail at start, not at the first fan-out, when the Redis is not there.
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &config.pool.redis_timelines {
+        redis.ping().await?;
+        tracing::info!(url = redis.url(), "push/hybrid timelines are kept in Redis");
+    }
+    Ok(config)
+}
+
+/// Where the timelines' Redis keys start (`minigram:tl:{42}`).
+#[cfg(all(feature = "postgres", feature = "redis"))]
+const TIMELINE_KEY_PREFIX: &str = "minigram:";
+
+/// The settings key recording where a database's push/hybrid timelines
+/// are kept, so that no process keeps them elsewhere unnoticed.
+const TIMELINE_STORE_SETTING: &str = "minigram.timeline_store";
+
+impl StoreBackend {
+    /// Push and hybrid feeds on PostgreSQL: checks that this process keeps
+    /// timelines where the database's first timeline user did (recorded
+    /// then): a server reading Redis timelines beside a worker writing
+    /// PostgreSQL ones would serve stale feeds without an error.
+    pub(crate) async fn check_timeline_store(
+        &self,
+        settings: &PostgresSettings,
+        feed: minigram::feed::FeedStrategy,
+    ) -> Result<(), StartError> {
+        if !feed.uses_timelines() {
+            return Ok(());
+        }
+        let wanted: &[u8] = if settings.timeline_redis_url.is_some() {
+            b"redis"
+        } else {
+            b"postgres"
+        };
+        let recorded = self
+            .store
+            .setting_or_insert(TIMELINE_STORE_SETTING, wanted.to_vec())
+            .await?;
+        if recorded == wanted {
+            return Ok(());
+        }
+        let name = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        Err(StartError::Config(format!(
+            "this database keeps its push/hybrid timelines in {} but this process would keep              them in {} (--timeline-redis-url {}): every server and worker of one database must              agree. To move them, stop every process, run `DELETE FROM timeline_meta; DELETE FROM              settings WHERE key = '{TIMELINE_STORE_SETTING}';` (timelines are rebuilt on read),              and start again",
+            name(&recorded),
+            name(wanted),
+            if settings.timeline_redis_url.is_some() {
+                "given"
+            } else {
+                "not given"
+            },
+        )))
     }
 }
 
@@ -396,7 +458,8 @@ async fn connect_patroni(
     database_url: &str,
 ) -> Result<StoreBackend, StartError> {
     let router =
-        ReplicaRouter::connect_patroni(patroni_urls, database_url, router_config(settings)).await?;
+        ReplicaRouter::connect_patroni(patroni_urls, database_url, router_config(settings).await?)
+            .await?;
     let router = Arc::new(router);
     let mut backend = StoreBackend::plain(router.clone());
     backend.router = Some(router);
@@ -411,7 +474,7 @@ async fn connect(
     primary_url: &str,
     replica_urls: &[String],
 ) -> Result<StoreBackend, StartError> {
-    let config = router_config(settings);
+    let config = router_config(settings).await?;
     if replica_urls.is_empty() {
         let store = PostgresStore::connect(primary_url, config.pool).await?;
         return Ok(StoreBackend::plain(Arc::new(store)));

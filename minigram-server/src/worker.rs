@@ -45,6 +45,13 @@ pub async fn run_worker(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let backend = StoreBackend::open_postgres(&settings.postgres).await?;
+    if let Err(e) = backend
+        .check_timeline_store(&settings.postgres, settings.feed.strategy)
+        .await
+    {
+        let _ = backend.store.close().await;
+        return Err(e);
+    }
     let pool = Minigram::builder()
         .shared_store(backend.store.clone())
         .feed(settings.feed.strategy)

@@ -335,16 +335,29 @@ impl Minigram {
         page: PageRequest,
     ) -> Result<FeedPage, ReadError> {
         let store = self.store.as_ref();
-        if let Some(page) = self.feed.home_feed(store, viewer, page).await? {
-            if let Some(fanout) = &self.fanout {
-                fanout.metrics().timeline_read(true);
-                fanout.seen(viewer).await;
+        let rebuild = match self.feed.home_feed(store, viewer, page).await {
+            Ok(Some(page)) => {
+                if let Some(fanout) = &self.fanout {
+                    fanout.metrics().timeline_read(true);
+                    fanout.seen(viewer).await;
+                }
+                return Ok(page);
             }
-            return Ok(page);
-        }
+            Ok(None) => true,
+            // The timelines' own system (a Redis) is down: pull serves the
+            // page, and a rebuild would fail the same way. (If the store
+            // itself is down, pull fails too and says so.)
+            Err(StoreError::Unavailable { reason }) => {
+                tracing::debug!(%viewer, %reason, "a timeline could not be read; serving the pull feed");
+                false
+            }
+            Err(e) => return Err(e.into()),
+        };
         if let Some(fanout) = &self.fanout {
             fanout.metrics().timeline_read(false);
-            fanout.rebuild_later(viewer);
+            if rebuild {
+                fanout.rebuild_later(viewer);
+            }
         }
         Ok(FeedStrategy::pull_feed(store, viewer, page).await?)
     }

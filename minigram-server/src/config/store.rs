@@ -127,6 +127,18 @@ pub struct StoreFlags {
     /// taking reads until it catches up: the staleness bound for other users' writes.
     #[arg(long, env = "MINIGRAM_MAX_REPLICA_LAG_MS", default_value_t = 5_000)]
     pub max_replica_lag_ms: u64,
+
+    /// Push and hybrid feeds on PostgreSQL: keep the timelines in this Redis
+    /// (`redis://host:port`, sorted sets under `minigram:tl:{user}`) instead of
+    /// PostgreSQL tables; the queue and the source of truth stay in PostgreSQL.
+    /// Every server and `worker` of one database must pass the same.
+    #[arg(
+        long,
+        env = "MINIGRAM_TIMELINE_REDIS_URL",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    pub timeline_redis_url: Option<SecretString>,
 }
 
 /// The store in effect, with everything needed to open it.
@@ -157,6 +169,8 @@ pub struct PostgresSettings {
     pub max_replica_lag: Duration,
     /// Following Patroni: how long writes wait for a primary in a failover.
     pub failover_write_wait: Duration,
+    /// The Redis holding push/hybrid timelines (`None`: PostgreSQL tables).
+    pub timeline_redis_url: Option<SecretString>,
 }
 
 /// Where the PostgreSQL store's servers come from.
@@ -255,6 +269,7 @@ impl StoreFlags {
             sticky_window: Duration::from_secs(self.sticky_window_secs),
             max_replica_lag: Duration::from_millis(self.max_replica_lag_ms.max(1)),
             failover_write_wait: Duration::from_millis(self.failover_write_wait_ms),
+            timeline_redis_url: self.timeline_redis_url.clone(),
         }))
     }
 }

@@ -26,6 +26,8 @@ pub(crate) use embedded::fuzzing as embedded_fuzzing;
 #[cfg(feature = "embedded")]
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use memory::MemoryStore;
+#[cfg(all(feature = "postgres", feature = "redis"))]
+pub use postgres::RedisTimelines;
 #[cfg(feature = "postgres")]
 pub use postgres::{
     ClusterMember, ClusterStatus, MemberRole, PostgresConfig, PostgresStore, ReadConsistency,

@@ -146,3 +146,26 @@ async fn postgres() {
     let dir = tempfile::tempdir().unwrap();
     inactive_followers_lose_their_timeline_until_they_return(build(store, &dir).await).await;
 }
+
+/// PostgreSQL with the timelines in Redis: a dropped timeline is deleted
+/// from Redis in the fan-out batch's transaction.
+#[cfg(all(feature = "postgres", feature = "redis"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_redis() {
+    use crate::common::{pg_cluster, redis};
+    let cluster = pg_cluster::shared().await;
+    let database = cluster.fresh_database().await.unwrap();
+    let server = redis::shared().await;
+    let config = minigram::store::PostgresConfig {
+        redis_timelines: Some(
+            minigram::store::RedisTimelines::new(&server.url(), &redis::fresh_prefix()).unwrap(),
+        ),
+        ..pg_cluster::small_pool()
+    };
+    let store =
+        minigram::store::PostgresStore::connect(&cluster.cluster().primary_url(&database), config)
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    inactive_followers_lose_their_timeline_until_they_return(build(store, &dir).await).await;
+}

@@ -19,4 +19,6 @@ mod ha_failover;
 mod inactive_users;
 mod model;
 mod rate_limit;
+#[cfg(all(feature = "postgres", feature = "redis"))]
+mod redis_timelines;
 mod replica_router;

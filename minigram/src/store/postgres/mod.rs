@@ -34,6 +34,11 @@ mod router_config;
 mod rows;
 #[macro_use]
 mod sql;
+// After `sql`: uses its `photo_columns!`.
+#[cfg(feature = "redis")]
+mod redis_timeline_ops;
+#[cfg(feature = "redis")]
+mod redis_timelines;
 mod timeline_ops;
 mod timeline_sql;
 mod transaction;
@@ -41,6 +46,8 @@ mod transaction;
 pub use cluster_member::{ClusterMember, MemberRole};
 pub use postgres_config::PostgresConfig;
 pub use postgres_store::PostgresStore;
+#[cfg(feature = "redis")]
+pub use redis_timelines::RedisTimelines;
 pub use replica_router::ReplicaRouter;
 pub use replica_status::{ClusterStatus, ReplicaState, ReplicaStatus, RouterStatus};
 pub use router_config::{ReadConsistency, RouterConfig};

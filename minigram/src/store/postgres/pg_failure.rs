@@ -11,6 +11,10 @@ use crate::error::StoreError;
 pub(super) enum PgFailure {
     Pool(PoolError),
     Db(tokio_postgres::Error),
+    /// Another system the operation needed failed: the Redis holding the
+    /// timelines (which rolls the PostgreSQL transaction back).
+    #[cfg(feature = "redis")]
+    Other(StoreError),
 }
 
 impl From<PoolError> for PgFailure {
@@ -60,6 +64,8 @@ impl PgFailure {
                 reason: format!("{action}: {e}"),
             },
             Self::Db(e) => StoreError::backend(action, e),
+            #[cfg(feature = "redis")]
+            Self::Other(e) => e,
         }
     }
 }

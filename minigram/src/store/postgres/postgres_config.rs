@@ -21,6 +21,12 @@ pub struct PostgresConfig {
     pub migrate: bool,
     /// `application_name`, visible in `pg_stat_activity`.
     pub application_name: String,
+    /// Push and hybrid feeds: keep the timelines in these Redis sorted
+    /// sets instead of PostgreSQL tables (the queue, the locks and the
+    /// source of truth stay in PostgreSQL; see docs/feeds.md). Every
+    /// server and worker process on one database must agree on this.
+    #[cfg(feature = "redis")]
+    pub redis_timelines: Option<super::RedisTimelines>,
 }
 
 impl Default for PostgresConfig {
@@ -32,6 +38,8 @@ impl Default for PostgresConfig {
             statement_timeout: Some(Duration::from_secs(30)),
             migrate: true,
             application_name: "minigram".into(),
+            #[cfg(feature = "redis")]
+            redis_timelines: None,
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct PostgresStore {
     /// Set by `enable_timelines`; shared by clones (the router clones a
     /// store per operation).
     timelines: Arc<RwLock<Option<TimelineSettings>>>,
+    /// Where the timelines are kept when not in PostgreSQL tables.
+    #[cfg(feature = "redis")]
+    redis_timelines: Option<super::RedisTimelines>,
 }
 
 /// What a replica reports about its replay (see [`PostgresStore::replay_status`]).
@@ -159,6 +162,8 @@ impl PostgresStore {
             pool,
             display_url: display_url.into(),
             timelines: Arc::default(),
+            #[cfg(feature = "redis")]
+            redis_timelines: config.redis_timelines,
         })
     }
 
@@ -182,6 +187,30 @@ impl PostgresStore {
     /// The URL connected to, without its password.
     pub fn url(&self) -> &str {
         &self.display_url
+    }
+
+    /// A new user's (empty) Redis timeline, built as a rebuild does, under
+    /// the user's lock, so that no follow merged in between is lost. A
+    /// failure only logs: the first read rebuilds it.
+    #[cfg(feature = "redis")]
+    async fn start_redis_timeline(&self, user: UserId) {
+        let Some(settings) = self.timeline_settings() else {
+            return;
+        };
+        if self.redis_timelines.is_none() {
+            return;
+        }
+        if let Err(e) = self.rebuild(user, settings.cap).await {
+            let e = e.into_store("building a new user's timeline");
+            tracing::warn!(%user, error = %e, "a new user's timeline was not built; their first read rebuilds it");
+        }
+    }
+
+    /// The Redis holding the timelines, when they are not kept in
+    /// PostgreSQL tables.
+    #[cfg(feature = "redis")]
+    pub fn redis_timelines(&self) -> Option<&super::RedisTimelines> {
+        self.redis_timelines.as_ref()
     }
 
     pub(super) async fn client(&self) -> Result<Object, PgFailure> {
@@ -304,12 +333,17 @@ impl Store for PostgresStore {
             )
             .await;
         match result {
-            Ok(row) => Ok(User {
-                id: rows::user_id(rows::column(&row, 0)?)?,
-                username: new.username,
-                email: new.email,
-                created_at,
-            }),
+            Ok(row) => {
+                let id = rows::user_id(rows::column(&row, 0)?)?;
+                #[cfg(feature = "redis")]
+                self.start_redis_timeline(id).await;
+                Ok(User {
+                    id,
+                    username: new.username,
+                    email: new.email,
+                    created_at,
+                })
+            }
             Err(e) => match e.unique_violation() {
                 Some("users_username_key") => Err(RegisterError::UsernameTaken),
                 Some("users_email_key") => {

@@ -21,11 +21,39 @@ use crate::error::StoreError;
 use crate::store::{FanoutJob, FanoutProgress, TimelineSettings, TimelineSlice};
 
 /// Which parties of a follow or unfollow exist (users are never deleted,
-/// so the answer holds).
+/// so the answer holds), and whether an unfollow removed a follow.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FollowParties {
     pub follower: bool,
     pub followee: bool,
+    #[cfg_attr(
+        not(feature = "redis"),
+        expect(dead_code, reason = "only the Redis timelines' clean-up reads it")
+    )]
+    pub unfollowed: bool,
+}
+
+impl FollowParties {
+    const NO_FOLLOWER: Self = Self {
+        follower: false,
+        followee: true,
+        unfollowed: false,
+    };
+    const NO_FOLLOWEE: Self = Self {
+        follower: true,
+        followee: false,
+        unfollowed: false,
+    };
+}
+
+/// Where the timelines' entries are kept.
+#[derive(Debug, Clone)]
+pub(super) enum TimelineHome {
+    /// The `timelines` table, in the same transactions as everything else.
+    Tables,
+    /// Redis sorted sets (`redis_timeline_ops`).
+    #[cfg(feature = "redis")]
+    Redis(super::RedisTimelines),
 }
 
 /// How a delete went, before it is a `DeletePhotoError`.
@@ -44,6 +72,14 @@ fn lease_millis(lease: Duration) -> f64 {
 }
 
 impl PostgresStore {
+    pub(super) fn timeline_home(&self) -> TimelineHome {
+        #[cfg(feature = "redis")]
+        if let Some(redis) = self.redis_timelines() {
+            return TimelineHome::Redis(redis.clone());
+        }
+        TimelineHome::Tables
+    }
+
     /// A follow (`follow`) or unfollow that keeps the follower's timeline:
     /// a new follow merges the followee's newest photos, an unfollow
     /// removes them.
@@ -54,58 +90,75 @@ impl PostgresStore {
         follow: bool,
         settings: TimelineSettings,
     ) -> Result<FollowParties, PgFailure> {
-        self.in_transaction(move |tx| {
-            Box::pin(async move {
-                let follower_exists: bool =
-                    column(&tx.query_one(sql::USER_EXISTS, &[&follower]).await?, 0)?;
-                if !follower_exists {
-                    return Ok(FollowParties {
-                        follower: false,
-                        followee: true,
-                    });
-                }
-                // First: a fan-out batch of the followee now waits for this
-                // transaction, or this one for it (see the migration).
-                if tx
-                    .query_opt(sql::LOCK_FOLLOWEE, &[&followee])
-                    .await?
-                    .is_none()
-                {
-                    return Ok(FollowParties {
-                        follower: true,
-                        followee: false,
-                    });
-                }
-                if follow {
-                    let new = tx
-                        .query_opt(sql::INSERT_FOLLOW, &[&follower, &followee])
-                        .await?
-                        .is_some();
-                    if new {
-                        merge_followee(&tx, follower, followee, settings).await?;
+        let home = self.timeline_home();
+        let parties = self
+            .in_transaction(move |tx| {
+                let home = home.clone();
+                Box::pin(async move {
+                    let follower_exists: bool =
+                        column(&tx.query_one(sql::USER_EXISTS, &[&follower]).await?, 0)?;
+                    if !follower_exists {
+                        return Ok(FollowParties::NO_FOLLOWER);
                     }
-                } else {
-                    let had = tx
-                        .query_opt(sql::DELETE_FOLLOW, &[&follower, &followee])
+                    // First: a fan-out batch of the followee now waits for this
+                    // transaction, or this one for it (see the migration).
+                    if tx
+                        .query_opt(sql::LOCK_FOLLOWEE, &[&followee])
                         .await?
-                        .is_some();
-                    if had
-                        && tx
-                            .query_opt(sql::LOCK_TIMELINE, &[&follower])
-                            .await?
-                            .is_some()
+                        .is_none()
                     {
-                        tx.execute(sql::REMOVE_AUTHOR, &[&follower, &followee])
-                            .await?;
+                        return Ok(FollowParties::NO_FOLLOWEE);
                     }
-                }
-                Ok(FollowParties {
-                    follower: true,
-                    followee: true,
+                    let mut unfollowed = false;
+                    if follow {
+                        let new = tx
+                            .query_opt(sql::INSERT_FOLLOW, &[&follower, &followee])
+                            .await?
+                            .is_some();
+                        if new {
+                            match &home {
+                                TimelineHome::Tables => {
+                                    merge_followee(&tx, follower, followee, settings).await?;
+                                }
+                                #[cfg(feature = "redis")]
+                                TimelineHome::Redis(redis) => {
+                                    super::redis_timeline_ops::merge_followee(
+                                        &tx, redis, follower, followee, settings,
+                                    )
+                                    .await?;
+                                }
+                            }
+                        }
+                    } else {
+                        unfollowed = tx
+                            .query_opt(sql::DELETE_FOLLOW, &[&follower, &followee])
+                            .await?
+                            .is_some();
+                        // In Redis the removal is a clean-up after the commit.
+                        if unfollowed
+                            && matches!(home, TimelineHome::Tables)
+                            && tx
+                                .query_opt(sql::LOCK_TIMELINE, &[&follower])
+                                .await?
+                                .is_some()
+                        {
+                            tx.execute(sql::REMOVE_AUTHOR, &[&follower, &followee])
+                                .await?;
+                        }
+                    }
+                    Ok(FollowParties {
+                        follower: true,
+                        followee: true,
+                        unfollowed,
+                    })
                 })
             })
-        })
-        .await
+            .await?;
+        #[cfg(feature = "redis")]
+        if let (true, TimelineHome::Redis(redis)) = (parties.unfollowed, self.timeline_home()) {
+            self.clean_up_unfollow(&redis, follower, followee).await;
+        }
+        Ok(parties)
     }
 
     /// Deletes photo `id` if `requester` is its author, removing it from
@@ -115,28 +168,36 @@ impl PostgresStore {
         id: i64,
         requester: i64,
     ) -> Result<DeleteOutcome, PgFailure> {
-        self.in_transaction(move |tx| {
-            Box::pin(async move {
-                // Locked: no fan-out batch can insert it from here on, and
-                // batches holding it have committed.
-                let Some(row) = tx
-                    .query_opt(super::sql::LOCK_PHOTO_FOR_DELETE, &[&id])
-                    .await?
-                else {
-                    return Ok(DeleteOutcome::NotFound);
-                };
-                if column::<i64>(&row, 0)? != requester {
-                    return Ok(DeleteOutcome::NotAuthor);
-                }
-                tx.query(sql::LOCK_TIMELINES_HOLDING, &[&id]).await?;
-                tx.execute(sql::REMOVE_PHOTO, &[&id]).await?;
-                let deleted = tx
-                    .query_one(super::sql::DELETE_PHOTO, &[&id, &requester])
-                    .await?;
-                Ok(DeleteOutcome::Deleted(deleted))
+        let outcome = self
+            .in_transaction(move |tx| {
+                Box::pin(async move {
+                    // Locked: no fan-out batch can insert it from here on, and
+                    // batches holding it have committed.
+                    let Some(row) = tx
+                        .query_opt(super::sql::LOCK_PHOTO_FOR_DELETE, &[&id])
+                        .await?
+                    else {
+                        return Ok(DeleteOutcome::NotFound);
+                    };
+                    if column::<i64>(&row, 0)? != requester {
+                        return Ok(DeleteOutcome::NotAuthor);
+                    }
+                    tx.query(sql::LOCK_TIMELINES_HOLDING, &[&id]).await?;
+                    tx.execute(sql::REMOVE_PHOTO, &[&id]).await?;
+                    let deleted = tx
+                        .query_one(super::sql::DELETE_PHOTO, &[&id, &requester])
+                        .await?;
+                    Ok(DeleteOutcome::Deleted(deleted))
+                })
             })
-        })
-        .await
+            .await?;
+        #[cfg(feature = "redis")]
+        if let (DeleteOutcome::Deleted(_), TimelineHome::Redis(redis)) =
+            (&outcome, self.timeline_home())
+        {
+            self.clean_up_delete(&redis, id, requester);
+        }
+        Ok(outcome)
     }
 
     /// See `Store::claim_fanout_job`.
@@ -176,7 +237,9 @@ impl PostgresStore {
         let author = db_id(job.author.get());
         let batch = batch.max(1);
         let lease = lease_millis(lease);
+        let home = self.timeline_home();
         self.in_transaction(move |tx| {
+            let home = home.clone();
             Box::pin(async move {
                 let Some(row) = tx.query_opt(sql::LOCK_JOB, &[&id, &claim]).await? else {
                     return Ok(FanoutProgress::Lost);
@@ -216,7 +279,24 @@ impl PostgresStore {
                 let more = next.len() > batch;
                 let followers = &next[..next.len().min(batch)];
                 let inactive_after = settings.inactive_after.map(lease_millis);
-                insert_entries(&tx, followers, photo, author, settings.cap, inactive_after).await?;
+                match &home {
+                    TimelineHome::Tables => {
+                        insert_entries(&tx, followers, photo, author, settings.cap, inactive_after)
+                            .await?;
+                    }
+                    #[cfg(feature = "redis")]
+                    TimelineHome::Redis(redis) => {
+                        super::redis_timeline_ops::insert_entries(
+                            &tx,
+                            redis,
+                            followers,
+                            photo,
+                            settings.cap,
+                            inactive_after,
+                        )
+                        .await?;
+                    }
+                }
                 match followers.last() {
                     Some(last) if more => {
                         tx.execute(sql::ADVANCE_JOB, &[&id, last, &lease]).await?;
@@ -238,6 +318,10 @@ impl PostgresStore {
         user: UserId,
         page: PageRequest,
     ) -> Result<Option<TimelineSlice>, StoreError> {
+        #[cfg(feature = "redis")]
+        if let TimelineHome::Redis(redis) = self.timeline_home() {
+            return self.redis_timeline_page(&redis, user, page).await;
+        }
         let user = db_id(user.get());
         let before = page.cursor.map_or(i64::MAX, |c| {
             i64::try_from(c.before().get()).unwrap_or(i64::MAX)
@@ -281,6 +365,17 @@ impl PostgresStore {
     pub(super) async fn rebuild(&self, user: UserId, cap: usize) -> Result<(), PgFailure> {
         let user = db_id(user.get());
         let cap = cap.max(1);
+        #[cfg(feature = "redis")]
+        if let TimelineHome::Redis(redis) = self.timeline_home() {
+            return self
+                .in_transaction(move |tx| {
+                    let redis = redis.clone();
+                    Box::pin(async move {
+                        super::redis_timeline_ops::rebuild(&tx, &redis, user, cap).await
+                    })
+                })
+                .await;
+        }
         self.in_transaction(move |tx| {
             Box::pin(async move {
                 tx.execute(sql::ENSURE_TIMELINE, &[&user]).await?;

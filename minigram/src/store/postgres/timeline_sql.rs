@@ -18,7 +18,8 @@ ORDER BY user_id FOR UPDATE";
 /// Their entries go by the foreign key's cascade.
 pub(super) const DROP_INACTIVE: &str = "\
 DELETE FROM timeline_meta
-WHERE user_id = ANY($1) AND active_at < now() - $2::float8 * interval '1 millisecond'";
+WHERE user_id = ANY($1) AND active_at < now() - $2::float8 * interval '1 millisecond'
+RETURNING user_id";
 
 pub(super) const MARK_ACTIVE: &str =
     "UPDATE timeline_meta SET active_at = now() WHERE user_id = $1";

@@ -113,6 +113,8 @@ impl PgFailure {
                     || self.foreign_key_violation() == Some("timelines_photo_id_fkey")
             }
             Self::Pool(_) => false,
+            #[cfg(feature = "redis")]
+            Self::Other(_) => false,
         }
     }
 }

@@ -199,15 +199,39 @@ impl Harness {
 
     #[cfg(feature = "postgres")]
     async fn postgres_with(feed: FeedStrategy) -> Self {
+        Self::postgres_pool(feed, pg_cluster::small_pool()).await
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn postgres_pool(feed: FeedStrategy, pool: minigram::store::PostgresConfig) -> Self {
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
         let store = minigram::store::PostgresStore::connect(
             &cluster.cluster().primary_url(&database),
-            pg_cluster::small_pool(),
+            pool,
         )
         .await
         .unwrap();
         Self::build(store, tempfile::tempdir().unwrap(), feed).await
+    }
+
+    /// Push over a fresh PostgreSQL database with the timelines in Redis
+    /// sorted sets (under a fresh key prefix of the shared redis-server).
+    #[cfg(all(feature = "postgres", feature = "redis"))]
+    pub async fn postgres_redis_push() -> Self {
+        Self::postgres_pool(FeedStrategy::Push, redis_timeline_pool().await).await
+    }
+
+    #[cfg(all(feature = "postgres", feature = "redis"))]
+    pub async fn postgres_redis_hybrid() -> Self {
+        Self::postgres_pool(hybrid(), redis_timeline_pool().await).await
+    }
+
+    /// Hybrid through the replica router with Redis timelines: the
+    /// replicas hydrate and filter what Redis holds.
+    #[cfg(all(feature = "postgres", feature = "redis"))]
+    pub async fn postgres_router_redis_hybrid() -> Self {
+        Self::postgres_router_pool(hybrid(), redis_timeline_pool().await).await
     }
 
     /// A [`ReplicaRouter`](minigram::store::ReplicaRouter) over the
@@ -228,6 +252,14 @@ impl Harness {
 
     #[cfg(feature = "postgres")]
     async fn postgres_router_with(feed: FeedStrategy) -> Self {
+        Self::postgres_router_pool(feed, pg_cluster::small_pool()).await
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn postgres_router_pool(
+        feed: FeedStrategy,
+        pool: minigram::store::PostgresConfig,
+    ) -> Self {
         use minigram::store::{ReadConsistency, ReplicaRouter, RouterConfig};
         let cluster = pg_cluster::shared().await;
         let database = cluster.fresh_database().await.unwrap();
@@ -236,7 +268,7 @@ impl Harness {
             &cluster.cluster().replica_urls(&database),
             RouterConfig {
                 consistency: ReadConsistency::AllWritesThroughThisRouter,
-                pool: pg_cluster::small_pool(),
+                pool,
                 ..RouterConfig::default()
             },
         )
@@ -304,3 +336,16 @@ impl Harness {
 }
 
 pub use crate::common::fixtures::png;
+
+/// A small pool whose push/hybrid timelines live in the shared
+/// redis-server, under a key prefix no other test uses.
+#[cfg(all(feature = "postgres", feature = "redis"))]
+async fn redis_timeline_pool() -> minigram::store::PostgresConfig {
+    let server = redis::shared().await;
+    minigram::store::PostgresConfig {
+        redis_timelines: Some(
+            minigram::store::RedisTimelines::new(&server.url(), &redis::fresh_prefix()).unwrap(),
+        ),
+        ..pg_cluster::small_pool()
+    }
+}

@@ -34,6 +34,9 @@ macro_rules! on_every_store {
         on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_l2, $($module::$test),*);
         on_every_store!(@backend #[cfg(all(feature = "embedded", feature = "redis"))] embedded_tiered, $($module::$test),*);
         on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "redis"))] postgres_tiered, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "redis"))] postgres_redis_push, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "redis"))] postgres_redis_hybrid, $($module::$test),*);
+        on_every_store!(@backend #[cfg(all(feature = "postgres", feature = "redis"))] postgres_router_redis_hybrid, $($module::$test),*);
     };
     (@backend $(#[$attr:meta])* $backend:ident, $($module:ident :: $test:ident),*) => {
         $(#[$attr])*

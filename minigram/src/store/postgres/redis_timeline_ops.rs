@@ -1,0 +1,292 @@
+//! The timeline side of PostgreSQL operations when the timelines live in
+//! Redis ([`RedisTimelines`]). The queue, the follows, the photos and the
+//! `timeline_meta` rows (each user's lock and `active_at`) stay in
+//! PostgreSQL and keep the locking protocol of `migrations/V3__timelines.sql`;
+//! the Redis writes happen inside the PostgreSQL transaction that holds
+//! those locks, so they are ordered exactly as the PostgreSQL-table writes
+//! would be.
+//!
+//! No transaction spans both systems, so a Redis write may outlive a
+//! transaction that then rolls back (or a process killed before its
+//! commit). Each write is chosen so that this is harmless:
+//! - **inserts and follow merges** only add entries. An entry whose
+//!   photo was deleted, or whose author the owner no longer follows, is
+//!   dropped by every read ([`TIMELINE_ENTRIES`]), so an extra entry never
+//!   shows; a missing one would, and is never the result of a rollback;
+//! - **raising a boundary** (a trim, a merge) is always safe: the pull
+//!   path serves what is below it;
+//! - **removals** (an unfollow, a delete) happen after the commit, as
+//!   clean-up: if they are lost, the reads' filter hides the entries until
+//!   a trim drops them. An unfollow's clean-up re-checks, under the
+//!   followee's lock, that the follow is still gone, so it never removes
+//!   what a re-follow merged back;
+//! - **a rebuild** replaces the timeline from a PostgreSQL snapshot taken
+//!   under the user's lock, which fan-out batches also take: none is lost
+//!   between the snapshot and the write. Reads also require the user's
+//!   `timeline_meta` row, so a rebuild whose transaction (creating that
+//!   row) rolled back leaves nothing that fan-out would miss.
+//!
+//! A Redis that lost its data (a restart without persistence) leaves users
+//! without timelines: reads use pull and rebuild them. A Redis that is
+//! down fails fan-out batches (the job stays queued and is retried),
+//! follows and unfollows (`StoreError::Unavailable`, nothing changed), and
+//! makes reads fall back to pull.
+
+use tokio_postgres::Row;
+
+use super::pg_failure::{Doing as _, PgFailure};
+use super::redis_timelines::RedisTimelines;
+use super::timeline_sql as sql;
+use super::transaction::Tx;
+use super::{PostgresStore, rows};
+use crate::domain::{PageRequest, UserId};
+use crate::error::StoreError;
+use crate::store::{TimelineSettings, TimelineSlice};
+
+/// Entries read beyond a page's limit, so that a few filtered-out stale
+/// entries do not cut the page short.
+const STALE_SLACK: usize = 8;
+
+/// Followers whose timelines one pipeline of a delete's clean-up touches.
+const CLEANUP_BATCH: i64 = 1000;
+
+/// The photo columns of `rows::photo_view` for the timeline entries `$2`
+/// that user `$1` may still see (the photo exists and its author is still
+/// followed), newest first (NULL columns when none), then whether the
+/// user's `timeline_meta` row exists and the followed read-time authors.
+/// One statement, so one snapshot.
+pub(super) const TIMELINE_ENTRIES: &str = concat!(
+    "SELECT ",
+    photo_columns!("1"),
+    ", EXISTS (SELECT 1 FROM timeline_meta m WHERE m.user_id = $1), ",
+    "ARRAY(SELECT r.author_id FROM read_time_authors r WHERE EXISTS (SELECT 1 FROM follows f ",
+    "WHERE f.follower_id = $1 AND f.followee_id = r.author_id) ORDER BY 1) ",
+    "FROM (SELECT 1) one LEFT JOIN photos p ON p.id = ANY($2::int8[]) AND EXISTS (",
+    "SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = p.author_id) ",
+    "ORDER BY p.id DESC"
+);
+
+/// Of photos `$1`, those by author `$2` (an unfollow's clean-up).
+const PHOTOS_BY_AUTHOR_AMONG: &str =
+    "SELECT id FROM photos WHERE id = ANY($1::int8[]) AND author_id = $2";
+
+const FOLLOWS: &str =
+    "SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)";
+
+/// A fan-out batch's writes: drops the timelines of `followers` not seen
+/// for `inactive_after_ms`, then inserts `photo` into the rest that have
+/// one. The `timeline_meta` rows are locked first, in id order, as the
+/// PostgreSQL-table batch does.
+pub(super) async fn insert_entries(
+    tx: &Tx<'_>,
+    redis: &RedisTimelines,
+    followers: &[i64],
+    photo: i64,
+    cap: usize,
+    inactive_after_ms: Option<f64>,
+) -> Result<(), PgFailure> {
+    if followers.is_empty() {
+        return Ok(());
+    }
+    let followers = followers.to_vec();
+    let mut holders = ids(&tx.query(sql::LOCK_TIMELINES, &[&followers]).await?)?;
+    if let Some(after) = inactive_after_ms {
+        let dropped = ids(&tx.query(sql::DROP_INACTIVE, &[&followers, &after]).await?)?;
+        redis
+            .drop_timelines(&dropped)
+            .await
+            .map_err(PgFailure::Other)?;
+        holders.retain(|user| !dropped.contains(user));
+    }
+    redis
+        .insert(&holders, photo, cap)
+        .await
+        .map_err(PgFailure::Other)
+}
+
+/// A new follow's merge into the follower's timeline (see the PostgreSQL
+/// `merge_followee`, whose steps this follows).
+pub(super) async fn merge_followee(
+    tx: &Tx<'_>,
+    redis: &RedisTimelines,
+    follower: i64,
+    followee: i64,
+    settings: TimelineSettings,
+) -> Result<(), PgFailure> {
+    if tx
+        .query_opt(sql::LOCK_TIMELINE, &[&follower])
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let k = settings.follow_merge();
+    let newest = ids(&tx
+        .query(sql::NEWEST_OF_AUTHOR, &[&followee, &(k as i64 + 1)])
+        .await?)?;
+    let merged = &newest[..newest.len().min(k)];
+    let raise = (newest.len() > k)
+        .then(|| merged.last().map(|kth| kth - 1))
+        .flatten();
+    redis
+        .merge(follower, merged, settings.cap, raise)
+        .await
+        .map_err(PgFailure::Other)
+}
+
+/// A rebuild, under the user's lock (see the module docs).
+pub(super) async fn rebuild(
+    tx: &Tx<'_>,
+    redis: &RedisTimelines,
+    user: i64,
+    cap: usize,
+) -> Result<(), PgFailure> {
+    tx.execute(sql::ENSURE_TIMELINE, &[&user]).await?;
+    tx.query(sql::LOCK_TIMELINE, &[&user]).await?;
+    tx.execute(sql::MARK_ACTIVE, &[&user]).await?;
+    let newest = ids(&tx
+        .query(sql::NEWEST_OF_FOLLOWEES, &[&user, &(cap as i64 + 1)])
+        .await?)?;
+    let kept = &newest[..newest.len().min(cap)];
+    let complete_above = match kept.last() {
+        Some(oldest_kept) if newest.len() > cap => oldest_kept - 1,
+        _ => 0,
+    };
+    redis
+        .replace(user, kept, complete_above)
+        .await
+        .map_err(PgFailure::Other)
+}
+
+impl PostgresStore {
+    /// A page of `user`'s Redis timeline, filtered and hydrated from
+    /// PostgreSQL.
+    pub(super) async fn redis_timeline_page(
+        &self,
+        redis: &RedisTimelines,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Option<TimelineSlice>, StoreError> {
+        let user = i64::try_from(user.get()).unwrap_or(i64::MAX);
+        let before = page.cursor.map_or(i64::MAX, |c| {
+            i64::try_from(c.before().get()).unwrap_or(i64::MAX)
+        });
+        let fetch = page.limit.get() + 1;
+        let asked = fetch + STALE_SLACK;
+        let Some((boundary, entries)) = redis.page(user, before, asked).await? else {
+            return Ok(None);
+        };
+        // With more entries below the last one read, the slice is only
+        // known to be exact down to it: below, the pull path takes over.
+        let complete_above = match entries.last() {
+            Some(&lowest) if entries.len() == asked => boundary.max(lowest - 1),
+            _ => boundary,
+        };
+        let found = self
+            .query(TIMELINE_ENTRIES, &[&user, &entries])
+            .await
+            .doing("reading a timeline's photos")?;
+        let Some(first) = found.first() else {
+            return Ok(None);
+        };
+        if !rows::column::<bool>(first, 11)? {
+            return Ok(None);
+        }
+        let read_time: Vec<i64> = rows::column(first, 12)?;
+        let mut items = Vec::with_capacity(fetch);
+        for row in &found {
+            if rows::column::<Option<i64>>(row, 0)?.is_some() && items.len() < fetch {
+                items.push(rows::photo_view(row)?);
+            }
+        }
+        Ok(Some(TimelineSlice {
+            items,
+            complete_above: u64::try_from(complete_above).unwrap_or(0),
+            read_time_authors: read_time
+                .into_iter()
+                .map(rows::user_id)
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+
+    /// After an unfollow committed: removes the followee's photos from the
+    /// follower's timeline, unless a re-follow came first (checked under
+    /// the followee's lock, which a follow takes too). Best effort: a
+    /// failure leaves entries the reads filter out.
+    pub(super) async fn clean_up_unfollow(
+        &self,
+        redis: &RedisTimelines,
+        follower: i64,
+        followee: i64,
+    ) {
+        let result = self
+            .in_transaction(move |tx| {
+                let redis = redis.clone();
+                Box::pin(async move {
+                    tx.query(sql::LOCK_FOLLOWEE, &[&followee]).await?;
+                    let still: bool = tx
+                        .query_one(FOLLOWS, &[&follower, &followee])
+                        .await?
+                        .try_get(0)
+                        .map_err(PgFailure::from)?;
+                    if still {
+                        return Ok(());
+                    }
+                    let held = redis.entries(follower).await.map_err(PgFailure::Other)?;
+                    let theirs = ids(&tx
+                        .query(PHOTOS_BY_AUTHOR_AMONG, &[&held, &followee])
+                        .await?)?;
+                    redis
+                        .remove(follower, &theirs)
+                        .await
+                        .map_err(PgFailure::Other)
+                })
+            })
+            .await;
+        if let Err(e) = result {
+            let e = e.into_store("cleaning up after an unfollow");
+            tracing::warn!(follower, followee, error = %e, "an unfollow's timeline clean-up failed; reads filter the entries out");
+        }
+    }
+
+    /// After a delete committed: removes the photo from the timelines of
+    /// its author's followers, in the background. Best effort, like
+    /// [`clean_up_unfollow`](Self::clean_up_unfollow).
+    pub(super) fn clean_up_delete(&self, redis: &RedisTimelines, photo: i64, author: i64) {
+        let (store, redis) = (self.clone(), redis.clone());
+        tokio::spawn(async move {
+            let mut after = 0_i64;
+            loop {
+                let batch = match store
+                    .query(sql::FOLLOWERS_AFTER, &[&author, &after, &CLEANUP_BATCH])
+                    .await
+                {
+                    Ok(found) => match ids(&found) {
+                        Ok(batch) => batch,
+                        Err(e) => return warn_delete(photo, &e.into_store("reading followers")),
+                    },
+                    Err(e) => return warn_delete(photo, &e.into_store("reading followers")),
+                };
+                if let Err(e) = redis.remove_from_each(&batch, photo).await {
+                    return warn_delete(photo, &e);
+                }
+                match batch.last() {
+                    Some(&last) if batch.len() as i64 == CLEANUP_BATCH => after = last,
+                    _ => return,
+                }
+            }
+        });
+    }
+}
+
+fn warn_delete(photo: i64, e: &StoreError) {
+    tracing::warn!(photo, error = %e, "a delete's timeline clean-up failed; reads filter the photo out");
+}
+
+/// The first column of each row, as ids.
+fn ids(found: &[Row]) -> Result<Vec<i64>, PgFailure> {
+    found
+        .iter()
+        .map(|row| row.try_get(0).map_err(PgFailure::from))
+        .collect()
+}

@@ -1,0 +1,349 @@
+//! Home timelines in Redis sorted sets, for PostgreSQL deployments
+//! (features `postgres` and `redis`): the source of truth, the fan-out
+//! queue and the locks stay in PostgreSQL; only the timelines' entries and
+//! exact boundaries move to Redis, where an insert is a `ZADD` instead of
+//! a B-tree row with its WAL.
+//!
+//! Per user, two keys with the hash tag `{user_id}`, so both live in one
+//! Redis Cluster slot and each script below touches one slot only:
+//! - `{prefix}tl:{id}`, a sorted set: member and score are the photo id;
+//! - `{prefix}tlm:{id}`, a hash: `c` is `complete_above` (see
+//!   `store::timeline`). No hash: the user has no timeline (never built,
+//!   dropped as inactive, or lost with a Redis restart); reads then use
+//!   pull while it is rebuilt from PostgreSQL.
+//!
+//! Every script runs atomically on the server, so a trim and the boundary
+//! it raises are never seen apart. What keeps the timelines exact across
+//! the two systems, which no transaction spans, is described where the
+//! PostgreSQL side calls these (`redis_timeline_ops`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Script};
+use tokio::sync::OnceCell;
+
+use crate::error::StoreError;
+
+/// Inserts photo ARGV[1] into one existing timeline unless it is at or
+/// below the exact boundary, then trims to ARGV[2] entries, raising the
+/// boundary to the newest photo trimmed.
+const INSERT: &str = r"
+local c = redis.call('HGET', KEYS[2], 'c')
+if not c then return 0 end
+if tonumber(ARGV[1]) <= tonumber(c) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+if excess > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[1], excess)
+  local newest = gone[#gone - 1]
+  if tonumber(newest) > tonumber(c) then redis.call('HSET', KEYS[2], 'c', newest) end
+end
+return 1
+";
+
+/// A follow's merge: photos ARGV[3..] into one existing timeline (those
+/// above the boundary), a trim to ARGV[1] entries, then the boundary
+/// raised to ARGV[2] (0: not raised).
+const MERGE: &str = r"
+local c = redis.call('HGET', KEYS[2], 'c')
+if not c then return 0 end
+local cn = tonumber(c)
+for i = 3, #ARGV do
+  if tonumber(ARGV[i]) > cn then redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i]) end
+end
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
+if excess > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[1], excess)
+  local newest = gone[#gone - 1]
+  if tonumber(newest) > cn then cn = tonumber(newest); c = newest end
+end
+if tonumber(ARGV[2]) > cn then c = ARGV[2] end
+redis.call('HSET', KEYS[2], 'c', c)
+return 1
+";
+
+/// A rebuild: the timeline becomes photos ARGV[2..], exact above ARGV[1].
+const REPLACE: &str = r"
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i]) end
+redis.call('HSET', KEYS[2], 'c', ARGV[1])
+return 1
+";
+
+/// A page: the boundary and at most ARGV[2] photo ids below ARGV[1],
+/// newest first, read together; nil when there is no timeline.
+const PAGE: &str = r"
+local c = redis.call('HGET', KEYS[2], 'c')
+if not c then return false end
+return {c, redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'LIMIT', 0, ARGV[2])}
+";
+
+/// How long one Redis call (a pipeline counts as one) may take.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to the Redis that holds the timelines; cheap to clone
+/// (clones share the connection). Set it in
+/// [`PostgresConfig::redis_timelines`](super::PostgresConfig::redis_timelines).
+#[derive(Clone)]
+pub struct RedisTimelines {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    /// Opened on first use; a failed attempt is retried by the next call.
+    connection: OnceCell<ConnectionManager>,
+    prefix: String,
+    display_url: String,
+    insert: Script,
+    merge: Script,
+    replace: Script,
+    page: Script,
+}
+
+impl std::fmt::Debug for RedisTimelines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTimelines")
+            .field("url", &self.inner.display_url)
+            .field("prefix", &self.inner.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A photo or user id as Redis sees it (the PostgreSQL `int8`).
+type Id = i64;
+
+impl RedisTimelines {
+    /// Timelines in the Redis at `url` (`redis://host:port`), under keys
+    /// starting with `key_prefix` (e.g. `minigram:`). Connects on first
+    /// use.
+    pub fn new(url: &str, key_prefix: &str) -> Result<Self, StoreError> {
+        let client = Client::open(url)
+            .map_err(|e| StoreError::backend("parsing the timeline Redis URL", e))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                connection: OnceCell::new(),
+                prefix: key_prefix.to_owned(),
+                display_url: crate::redacted_url(url),
+                insert: Script::new(INSERT),
+                merge: Script::new(MERGE),
+                replace: Script::new(REPLACE),
+                page: Script::new(PAGE),
+            }),
+        })
+    }
+
+    /// The URL, without its password.
+    pub fn url(&self) -> &str {
+        &self.inner.display_url
+    }
+
+    fn entries_key(&self, user: Id) -> String {
+        format!("{}tl:{{{user}}}", self.inner.prefix)
+    }
+
+    fn meta_key(&self, user: Id) -> String {
+        format!("{}tlm:{{{user}}}", self.inner.prefix)
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let connect = || async {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(TIMEOUT))
+                .set_response_timeout(Some(TIMEOUT))
+                .set_number_of_retries(1);
+            self.inner
+                .client
+                .get_connection_manager_with_config(config)
+                .await
+                .map_err(|e| self.unavailable("connecting", &e))
+        };
+        self.inner
+            .connection
+            .get_or_try_init(connect)
+            .await
+            .cloned()
+    }
+
+    fn unavailable(&self, action: &str, e: &redis::RedisError) -> StoreError {
+        StoreError::Unavailable {
+            reason: format!(
+                "timeline Redis at {}: {action}: {e}",
+                self.inner.display_url
+            ),
+        }
+    }
+
+    /// Runs `call` on the connection, bounded by [`TIMEOUT`].
+    async fn run<T>(
+        &self,
+        action: &'static str,
+        call: impl AsyncFnOnce(&mut ConnectionManager) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        match tokio::time::timeout(TIMEOUT, call(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(self.unavailable(action, &e)),
+            Err(_) => Err(StoreError::Unavailable {
+                reason: format!(
+                    "timeline Redis at {}: {action}: no answer within {TIMEOUT:?}",
+                    self.inner.display_url
+                ),
+            }),
+        }
+    }
+
+    /// Inserts `photo` into the timelines of `users` that exist (one
+    /// pipeline of one script call per user), each trimmed to `cap`.
+    pub(crate) async fn insert(
+        &self,
+        users: &[Id],
+        photo: Id,
+        cap: usize,
+    ) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        // EVALSHA in a pipeline does not load the script on NOSCRIPT.
+        pipe.load_script(&self.inner.insert).ignore();
+        for &user in users {
+            let mut invocation = self.inner.insert.key(self.entries_key(user));
+            invocation.key(self.meta_key(user)).arg(photo).arg(cap);
+            pipe.invoke_script(&invocation).ignore();
+        }
+        self.run("inserting into timelines", async |c| {
+            pipe.query_async::<()>(c).await
+        })
+        .await
+    }
+
+    /// A new follow's merge into `user`'s timeline, if it has one:
+    /// `photos` (above its boundary), a trim to `cap`, and the boundary
+    /// raised to `raise_to` when given.
+    pub(crate) async fn merge(
+        &self,
+        user: Id,
+        photos: &[Id],
+        cap: usize,
+        raise_to: Option<Id>,
+    ) -> Result<(), StoreError> {
+        let mut invocation = self.inner.merge.key(self.entries_key(user));
+        invocation
+            .key(self.meta_key(user))
+            .arg(cap)
+            .arg(raise_to.unwrap_or(0))
+            .arg(photos);
+        self.run("merging into a timeline", async |c| {
+            invocation.invoke_async::<i64>(c).await.map(drop)
+        })
+        .await
+    }
+
+    /// Makes `user`'s timeline `photos`, exact above `complete_above`.
+    pub(crate) async fn replace(
+        &self,
+        user: Id,
+        photos: &[Id],
+        complete_above: Id,
+    ) -> Result<(), StoreError> {
+        let mut invocation = self.inner.replace.key(self.entries_key(user));
+        invocation
+            .key(self.meta_key(user))
+            .arg(complete_above)
+            .arg(photos);
+        self.run("rebuilding a timeline", async |c| {
+            invocation.invoke_async::<i64>(c).await.map(drop)
+        })
+        .await
+    }
+
+    /// Drops the timelines of `users` (inactive ones).
+    pub(crate) async fn drop_timelines(&self, users: &[Id]) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for &user in users {
+            pipe.del(&[self.entries_key(user), self.meta_key(user)])
+                .ignore();
+        }
+        self.run("dropping timelines", async |c| {
+            pipe.query_async::<()>(c).await
+        })
+        .await
+    }
+
+    /// `user`'s boundary and at most `count` photo ids below `before`,
+    /// newest first; `None` when the user has no timeline.
+    pub(crate) async fn page(
+        &self,
+        user: Id,
+        before: Id,
+        count: usize,
+    ) -> Result<Option<(Id, Vec<Id>)>, StoreError> {
+        let mut invocation = self.inner.page.key(self.entries_key(user));
+        invocation.key(self.meta_key(user)).arg(before).arg(count);
+        self.run("reading a timeline", async |c| {
+            invocation.invoke_async::<Option<(Id, Vec<Id>)>>(c).await
+        })
+        .await
+    }
+
+    /// Every photo id in `user`'s timeline (at most the cap).
+    pub(crate) async fn entries(&self, user: Id) -> Result<Vec<Id>, StoreError> {
+        let key = self.entries_key(user);
+        self.run("reading a timeline", async |c| {
+            redis::cmd("ZRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(-1)
+                .query_async::<Vec<Id>>(c)
+                .await
+        })
+        .await
+    }
+
+    /// Removes `photos` from `user`'s timeline.
+    pub(crate) async fn remove(&self, user: Id, photos: &[Id]) -> Result<(), StoreError> {
+        if photos.is_empty() {
+            return Ok(());
+        }
+        let key = self.entries_key(user);
+        self.run("removing from a timeline", async |c| {
+            redis::cmd("ZREM")
+                .arg(key)
+                .arg(photos)
+                .query_async::<()>(c)
+                .await
+        })
+        .await
+    }
+
+    /// Removes `photo` from the timelines of `users` (one pipeline).
+    pub(crate) async fn remove_from_each(&self, users: &[Id], photo: Id) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for &user in users {
+            pipe.zrem(self.entries_key(user), photo).ignore();
+        }
+        self.run("removing a photo from timelines", async |c| {
+            pipe.query_async::<()>(c).await
+        })
+        .await
+    }
+
+    /// Whether Redis answers (`StoreError::Unavailable` saying why not):
+    /// for a start-up check, since the connection opens on first use.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run("probing", async |c| {
+            redis::cmd("PING").query_async::<()>(c).await
+        })
+        .await
+    }
+}
