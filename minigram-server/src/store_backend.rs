@@ -380,7 +380,10 @@ async fn router_config(settings: &PostgresSettings) -> Result<RouterConfig, Star
                 .timeline_redis_url
                 .as_ref()
                 .map(|url| {
-                    minigram::store::RedisTimelines::new(url.expose_secret(), TIMELINE_KEY_PREFIX)
+                    minigram::store::RedisTimelines::new(
+                        url.expose_secret(),
+                        &settings.timeline_redis_prefix,
+                    )
                 })
                 .transpose()?,
             ..PostgresConfig::default()
@@ -402,10 +405,6 @@ async fn router_config(settings: &PostgresSettings) -> Result<RouterConfig, Star
     }
     Ok(config)
 }
-
-/// Where the timelines' Redis keys start (`minigram:tl:{42}`).
-#[cfg(all(feature = "postgres", feature = "redis"))]
-const TIMELINE_KEY_PREFIX: &str = "minigram:";
 
 /// The settings key recording where a database's push/hybrid timelines
 /// are kept, so that no process keeps them elsewhere unnoticed.

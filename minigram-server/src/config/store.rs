@@ -139,6 +139,14 @@ pub struct StoreFlags {
         value_parser = parse_secret
     )]
     pub timeline_redis_url: Option<SecretString>,
+
+    /// Where the timelines' Redis keys start (with --timeline-redis-url).
+    #[arg(
+        long,
+        env = "MINIGRAM_TIMELINE_REDIS_PREFIX",
+        default_value = "minigram:"
+    )]
+    pub timeline_redis_prefix: String,
 }
 
 /// The store in effect, with everything needed to open it.
@@ -171,6 +179,8 @@ pub struct PostgresSettings {
     pub failover_write_wait: Duration,
     /// The Redis holding push/hybrid timelines (`None`: PostgreSQL tables).
     pub timeline_redis_url: Option<SecretString>,
+    /// The prefix of its keys.
+    pub timeline_redis_prefix: String,
 }
 
 /// Where the PostgreSQL store's servers come from.
@@ -270,6 +280,7 @@ impl StoreFlags {
             max_replica_lag: Duration::from_millis(self.max_replica_lag_ms.max(1)),
             failover_write_wait: Duration::from_millis(self.failover_write_wait_ms),
             timeline_redis_url: self.timeline_redis_url.clone(),
+            timeline_redis_prefix: self.timeline_redis_prefix.clone(),
         }))
     }
 }

@@ -121,8 +121,14 @@ mod tests {
             "0",
             "--metrics-port",
             "9100",
+            "--timeline-redis-url",
+            "redis://127.0.0.1:6379",
+            "--timeline-redis-prefix",
+            "mg-tl:",
         ])
         .unwrap();
+        assert!(settings.postgres.timeline_redis_url.is_some());
+        assert_eq!(settings.postgres.timeline_redis_prefix, "mg-tl:");
         assert_eq!(
             settings.feed.strategy,
             minigram::feed::FeedStrategy::Hybrid {
@@ -168,5 +174,7 @@ mod tests {
         );
         assert_eq!(settings.feed.fanout_batch, 500);
         assert_eq!(settings.metrics_listen, None);
+        assert!(settings.postgres.timeline_redis_url.is_none());
+        assert_eq!(settings.postgres.timeline_redis_prefix, "minigram:");
     }
 }

@@ -5,6 +5,8 @@
 //!   at full speed): after the queue drains, every follower's timeline
 //!   holds every surviving photo above its exact boundary exactly once and
 //!   no deleted one, its entry count is true, and home feeds equal pull.
+//!   Once with the timelines in PostgreSQL tables, once in Redis
+//!   (`--timeline-redis-url`, a redis-server of the test's own).
 //! - Two workers on one queue share it: each completes jobs, and together
 //!   they complete each job once.
 //!
@@ -47,9 +49,13 @@ struct Worker {
 impl Worker {
     /// Starts `minigram-server worker` on `database_url` with the test's
     /// feed settings, waiting until its metrics endpoint listens.
-    async fn spawn(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minigram-server"))
-            .args(["worker", "--database-url", database_url, "--feed", "push"])
+    async fn spawn(database_url: &str, timeline_redis: Option<&str>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_minigram-server"));
+        command.args(["worker", "--database-url", database_url, "--feed", "push"]);
+        if let Some(url) = timeline_redis {
+            command.args(["--timeline-redis-url", url]);
+        }
+        let mut child = command
             .args(["--timeline-cap", &CAP.to_string()])
             .args(["--fanout-batch", &BATCH.to_string()])
             .args(["--fanout-lease-ms", &LEASE_MS.to_string()])
@@ -139,13 +145,18 @@ impl Drop for Worker {
 
 /// The posting side: the library over a fresh database, without workers
 /// of its own; `drain_fanout` applies what the workers left.
-async fn poster() -> (Minigram, String, TempDir) {
+/// With `timeline_redis`, the timelines are in that Redis (under the
+/// prefix the workers use).
+async fn poster(timeline_redis: Option<&str>) -> (Minigram, String, TempDir) {
     let cluster = pg_cluster::shared().await;
     let database = cluster.fresh_database().await.unwrap();
     let url = cluster.cluster().primary_url(&database);
-    let store = PostgresStore::connect(&url, minigram::store::PostgresConfig::default())
-        .await
-        .unwrap();
+    let config = minigram::store::PostgresConfig {
+        redis_timelines: timeline_redis
+            .map(|redis| minigram::store::RedisTimelines::new(redis, "minigram:").unwrap()),
+        ..minigram::store::PostgresConfig::default()
+    };
+    let store = PostgresStore::connect(&url, config).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let app = Minigram::builder()
         .store(store)
@@ -230,6 +241,7 @@ async fn assert_timelines_exact(
     url: &str,
     followers: &[UserId],
     alive: &[PhotoId],
+    in_tables: bool,
 ) {
     let store = app.store();
     assert_eq!(store.fanout_queue_depth().await.unwrap(), 0);
@@ -255,6 +267,9 @@ async fn assert_timelines_exact(
         let pull = store.followed_photos(*follower, page).await.unwrap();
         assert_eq!(home, pull, "home feed of follower {follower}");
     }
+    if !in_tables {
+        return;
+    }
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -273,7 +288,19 @@ async fn assert_timelines_exact(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_worker_processes_lose_no_fan_out() {
-    let (app, url, _dir) = poster().await;
+    kill_workers_while_posting(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_worker_processes_lose_no_fan_out_with_redis_timelines() {
+    let redis = minigram_devcluster::RedisServer::start_new()
+        .await
+        .unwrap_or_else(|e| panic!("this test needs Redis and it could not be started: {e}"));
+    kill_workers_while_posting(Some(&redis.url())).await;
+}
+
+async fn kill_workers_while_posting(timeline_redis: Option<&str>) {
+    let (app, url, _dir) = poster(timeline_redis).await;
     let (authors, followers) = follow_graph(&app).await;
     let app = Arc::new(app);
     let stop = Arc::new(AtomicBool::new(false));
@@ -287,7 +314,7 @@ async fn killed_worker_processes_lose_no_fan_out() {
     let started = Instant::now();
     let mut takeovers = 0;
     for _ in 0..KILLS {
-        let mut worker = Worker::spawn(&url).await;
+        let mut worker = Worker::spawn(&url, timeline_redis).await;
         tokio::time::sleep(Duration::from_millis(rand::random_range(200..900))).await;
         worker.kill();
         takeovers += worker.takeovers();
@@ -298,8 +325,13 @@ async fn killed_worker_processes_lose_no_fan_out() {
     app.drain_fanout().await.unwrap();
     takeovers += app.fanout_metrics().unwrap().jobs_retried() as usize;
     eprintln!(
-        "{KILLS} worker SIGKILLs in {:.1} s: {} photos posted, {} survive; {queued} jobs left \
+        "{KILLS} worker SIGKILLs ({}) in {:.1} s: {} photos posted, {} survive; {queued} jobs left \
          queued; {takeovers} jobs taken over from a killed worker",
+        if timeline_redis.is_some() {
+            "timelines in Redis"
+        } else {
+            "timelines in PostgreSQL"
+        },
         started.elapsed().as_secs_f64(),
         posted.load(Ordering::Relaxed),
         alive.len(),
@@ -308,16 +340,16 @@ async fn killed_worker_processes_lose_no_fan_out() {
         takeovers > 0,
         "no job was ever taken over from a killed worker"
     );
-    assert_timelines_exact(&app, &url, &followers, &alive).await;
+    assert_timelines_exact(&app, &url, &followers, &alive, timeline_redis.is_none()).await;
     app.close().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_share_one_queue() {
-    let (app, url, _dir) = poster().await;
+    let (app, url, _dir) = poster(None).await;
     let (authors, followers) = follow_graph(&app).await;
-    let first = Worker::spawn(&url).await;
-    let second = Worker::spawn(&url).await;
+    let first = Worker::spawn(&url, None).await;
+    let second = Worker::spawn(&url, None).await;
     let mut alive = Vec::new();
     const POSTS: u32 = 60;
     for n in 0..POSTS {
@@ -344,6 +376,6 @@ async fn two_worker_processes_share_one_queue() {
         u64::from(POSTS),
         "jobs completed twice or not at all"
     );
-    assert_timelines_exact(&app, &url, &followers, &alive).await;
+    assert_timelines_exact(&app, &url, &followers, &alive, true).await;
     app.close().await.unwrap();
 }

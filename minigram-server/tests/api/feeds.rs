@@ -3,11 +3,12 @@
 //! `/health` show the queue and `/metrics` the fan-out figures; unfollows,
 //! follows and deletes change the feed at once. On every backend: embedded,
 //! PostgreSQL behind the replica router (timelines and the queue in
-//! PostgreSQL tables) and PostgreSQL under both cache tiers.
+//! PostgreSQL tables), PostgreSQL under both cache tiers, and PostgreSQL
+//! behind the router with the timelines in Redis (`--timeline-redis-url`).
 
 use std::time::Duration;
 
-use minigram_server::config::FeedMode;
+use minigram_server::config::{FeedMode, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -33,9 +34,19 @@ async fn queue_drained(app: &TestApp) {
 }
 
 async fn push_feed_is_fanned_out_by_the_workers(backend: Backend, mode: FeedMode, strategy: &str) {
+    push_feed_is_fanned_out_by_the_workers_with(backend, mode, strategy, |_| {}).await;
+}
+
+async fn push_feed_is_fanned_out_by_the_workers_with(
+    backend: Backend,
+    mode: FeedMode,
+    strategy: &str,
+    configure: impl FnOnce(&mut ServerConfig),
+) {
     let app = spawn_with(backend, |config| {
         config.feed.mode = mode;
         config.feed.timeline_cap = 4;
+        configure(config);
     })
     .await;
     let instance = app.get_json("/api/instance").await;
@@ -113,6 +124,54 @@ async fn push_feeds_are_fanned_out_by_the_workers(backend: Backend) {
 on_each_backend!(tiered hybrid_feeds_are_fanned_out_by_the_workers);
 async fn hybrid_feeds_are_fanned_out_by_the_workers(backend: Backend) {
     push_feed_is_fanned_out_by_the_workers(backend, FeedMode::Hybrid, "hybrid").await;
+}
+
+/// PostgreSQL behind the replica router with the timelines in Redis
+/// (`--timeline-redis-url`, the shared test Redis under a fresh prefix).
+#[cfg(feature = "devcluster")]
+#[tokio::test]
+async fn push_feeds_with_timelines_in_redis() {
+    redis_timelines_over_http(FeedMode::Push, "push").await;
+}
+
+#[cfg(feature = "devcluster")]
+#[tokio::test]
+async fn hybrid_feeds_with_timelines_in_redis() {
+    redis_timelines_over_http(FeedMode::Hybrid, "hybrid").await;
+}
+
+#[cfg(feature = "devcluster")]
+async fn redis_timelines_over_http(mode: FeedMode, strategy: &str) {
+    let redis = crate::redis_shared::shared().await.url();
+    let prefix = crate::redis_shared::fresh_prefix();
+    push_feed_is_fanned_out_by_the_workers_with(Backend::Postgres, mode, strategy, |config| {
+        config.store.timeline_redis_url = Some(redis.into());
+        config.store.timeline_redis_prefix = prefix;
+    })
+    .await;
+}
+
+/// A database whose timelines are in PostgreSQL tables refuses a server
+/// that would keep them in Redis (and would serve stale feeds beside the
+/// first), saying what to do.
+#[cfg(feature = "devcluster")]
+#[tokio::test]
+async fn servers_refuse_to_keep_timelines_where_the_database_does_not() {
+    let first = spawn_with(Backend::Postgres, |config| {
+        config.feed.mode = FeedMode::Push;
+    })
+    .await;
+    let mut config = first.config.clone();
+    config.store.timeline_redis_url = Some(crate::redis_shared::shared().await.url().into());
+    config.store.timeline_redis_prefix = crate::redis_shared::fresh_prefix();
+    let settings = config.resolve().unwrap();
+    let refused = minigram_server::Application::build(&settings).await.err();
+    let message = refused.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("keeps its push/hybrid timelines in postgres")
+            && message.contains("DELETE FROM timeline_meta"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

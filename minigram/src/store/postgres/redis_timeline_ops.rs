@@ -1,10 +1,10 @@
 //! The timeline side of PostgreSQL operations when the timelines live in
-//! Redis ([`RedisTimelines`]). The queue, the follows, the photos and the
-//! `timeline_meta` rows (each user's lock and `active_at`) stay in
-//! PostgreSQL and keep the locking protocol of `migrations/V3__timelines.sql`;
-//! the Redis writes happen inside the PostgreSQL transaction that holds
-//! those locks, so they are ordered exactly as the PostgreSQL-table writes
-//! would be.
+//! Redis ([`RedisTimelines`]). The queue, the follows and the photos stay
+//! in PostgreSQL, and so do the `timeline_meta` rows, for `active_at`
+//! only: a fan-out batch does not lock its followers' rows (the Redis
+//! scripts are atomic per user instead), which is what makes a batch
+//! cheap. The locks on the job, the photo and the author stay as in
+//! `migrations/V3__timelines.sql`.
 //!
 //! No transaction spans both systems, so a Redis write may outlive a
 //! transaction that then rolls back (or a process killed before its
@@ -12,7 +12,10 @@
 //! - **inserts and follow merges** only add entries. An entry whose
 //!   photo was deleted, or whose author the owner no longer follows, is
 //!   dropped by every read ([`TIMELINE_ENTRIES`]), so an extra entry never
-//!   shows; a missing one would, and is never the result of a rollback;
+//!   shows; a missing one would, and is never the result of a rollback.
+//!   A merge reads the followee's photos after its follow is visible, and
+//!   a batch reads the followers after its photo is committed, so a photo
+//!   posted during a follow reaches the new follower one way or the other;
 //! - **raising a boundary** (a trim, a merge) is always safe: the pull
 //!   path serves what is below it;
 //! - **removals** (an unfollow, a delete) happen after the commit, as
@@ -20,11 +23,13 @@
 //!   a trim drops them. An unfollow's clean-up re-checks, under the
 //!   followee's lock, that the follow is still gone, so it never removes
 //!   what a re-follow merged back;
-//! - **a rebuild** replaces the timeline from a PostgreSQL snapshot taken
-//!   under the user's lock, which fan-out batches also take: none is lost
-//!   between the snapshot and the write. Reads also require the user's
-//!   `timeline_meta` row, so a rebuild whose transaction (creating that
-//!   row) rolled back leaves nothing that fan-out would miss.
+//! - **a rebuild** first marks the timeline as being built (reads ignore
+//!   it, fan-out inserts into it), then takes its PostgreSQL snapshot,
+//!   then adds the snapshot to what fan-out inserted meanwhile: a photo
+//!   committed after the snapshot had its batch run after the mark. The
+//!   mark carries a token, so a rebuild whose timeline was dropped or
+//!   rebuilt again meanwhile changes nothing. Reads also require the
+//!   user's `timeline_meta` row (which a rebuild creates).
 //!
 //! A Redis that lost its data (a restart without persistence) leaves users
 //! without timelines: reads use pull and rebuild them. A Redis that is
@@ -74,9 +79,8 @@ const FOLLOWS: &str =
     "SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)";
 
 /// A fan-out batch's writes: drops the timelines of `followers` not seen
-/// for `inactive_after_ms`, then inserts `photo` into the rest that have
-/// one. The `timeline_meta` rows are locked first, in id order, as the
-/// PostgreSQL-table batch does.
+/// for `inactive_after_ms`, then inserts `photo` into the others' (those
+/// that have one: the script skips the rest).
 pub(super) async fn insert_entries(
     tx: &Tx<'_>,
     redis: &RedisTimelines,
@@ -88,10 +92,9 @@ pub(super) async fn insert_entries(
     if followers.is_empty() {
         return Ok(());
     }
-    let followers = followers.to_vec();
-    let mut holders = ids(&tx.query(sql::LOCK_TIMELINES, &[&followers]).await?)?;
+    let mut holders = followers.to_vec();
     if let Some(after) = inactive_after_ms {
-        let dropped = ids(&tx.query(sql::DROP_INACTIVE, &[&followers, &after]).await?)?;
+        let dropped = ids(&tx.query(sql::DROP_INACTIVE, &[&holders, &after]).await?)?;
         redis
             .drop_timelines(&dropped)
             .await
@@ -104,8 +107,8 @@ pub(super) async fn insert_entries(
         .map_err(PgFailure::Other)
 }
 
-/// A new follow's merge into the follower's timeline (see the PostgreSQL
-/// `merge_followee`, whose steps this follows).
+/// A new follow's merge into the follower's timeline, if it has one (see
+/// the PostgreSQL `merge_followee`, whose steps this follows).
 pub(super) async fn merge_followee(
     tx: &Tx<'_>,
     redis: &RedisTimelines,
@@ -113,13 +116,6 @@ pub(super) async fn merge_followee(
     followee: i64,
     settings: TimelineSettings,
 ) -> Result<(), PgFailure> {
-    if tx
-        .query_opt(sql::LOCK_TIMELINE, &[&follower])
-        .await?
-        .is_none()
-    {
-        return Ok(());
-    }
     let k = settings.follow_merge();
     let newest = ids(&tx
         .query(sql::NEWEST_OF_AUTHOR, &[&followee, &(k as i64 + 1)])
@@ -134,31 +130,44 @@ pub(super) async fn merge_followee(
         .map_err(PgFailure::Other)
 }
 
-/// A rebuild, under the user's lock (see the module docs).
-pub(super) async fn rebuild(
-    tx: &Tx<'_>,
-    redis: &RedisTimelines,
-    user: i64,
-    cap: usize,
-) -> Result<(), PgFailure> {
-    tx.execute(sql::ENSURE_TIMELINE, &[&user]).await?;
-    tx.query(sql::LOCK_TIMELINE, &[&user]).await?;
-    tx.execute(sql::MARK_ACTIVE, &[&user]).await?;
-    let newest = ids(&tx
-        .query(sql::NEWEST_OF_FOLLOWEES, &[&user, &(cap as i64 + 1)])
-        .await?)?;
-    let kept = &newest[..newest.len().min(cap)];
-    let complete_above = match kept.last() {
-        Some(oldest_kept) if newest.len() > cap => oldest_kept - 1,
-        _ => 0,
-    };
-    redis
-        .replace(user, kept, complete_above)
-        .await
-        .map_err(PgFailure::Other)
-}
-
 impl PostgresStore {
+    /// A rebuild (see the module docs): mark, snapshot, finish.
+    pub(super) async fn rebuild_in_redis(
+        &self,
+        redis: &RedisTimelines,
+        user: i64,
+        cap: usize,
+    ) -> Result<(), StoreError> {
+        let token = rand::random::<u64>();
+        redis.begin_rebuild(user, token).await?;
+        self.query(sql::ENSURE_TIMELINE, &[&user])
+            .await
+            .doing("creating a timeline's row")?;
+        self.query(sql::MARK_ACTIVE, &[&user])
+            .await
+            .doing("marking a user active")?;
+        let newest = ids(&self
+            .query(sql::NEWEST_OF_FOLLOWEES, &[&user, &(cap as i64 + 1)])
+            .await
+            .doing("reading the followees' photos")?)
+        .doing("reading the followees' photos")?;
+        let kept = &newest[..newest.len().min(cap)];
+        let complete_above = match kept.last() {
+            Some(oldest_kept) if newest.len() > cap => oldest_kept - 1,
+            _ => 0,
+        };
+        if !redis
+            .finish_rebuild(user, token, cap, complete_above, kept)
+            .await?
+        {
+            tracing::debug!(
+                user,
+                "a timeline rebuild was superseded or its timeline dropped"
+            );
+        }
+        Ok(())
+    }
+
     /// A page of `user`'s Redis timeline, filtered and hydrated from
     /// PostgreSQL.
     pub(super) async fn redis_timeline_page(

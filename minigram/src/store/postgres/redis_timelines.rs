@@ -64,19 +64,45 @@ redis.call('HSET', KEYS[2], 'c', c)
 return 1
 ";
 
-/// A rebuild: the timeline becomes photos ARGV[2..], exact above ARGV[1].
-const REPLACE: &str = r"
-redis.call('DEL', KEYS[1])
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i]) end
-redis.call('HSET', KEYS[2], 'c', ARGV[1])
+/// A rebuild's start: marks the timeline as being built by token ARGV[1]
+/// (creating it, exact above 0, when absent). From here on fan-out
+/// inserts into it, while reads do not use it.
+const BEGIN_REBUILD: &str = r"
+if redis.call('HEXISTS', KEYS[2], 'c') == 0 then redis.call('HSET', KEYS[2], 'c', '0') end
+redis.call('HSET', KEYS[2], 'b', ARGV[1])
+return 1
+";
+
+/// A rebuild's end, if the timeline is still being built by token ARGV[1]
+/// (not dropped, nor taken over by a later rebuild): photos ARGV[4..],
+/// the newest of a snapshot exact above ARGV[3], join what fan-out
+/// inserted meanwhile; a trim to ARGV[2]; then reads may use it.
+const FINISH_REBUILD: &str = r"
+if redis.call('HGET', KEYS[2], 'b') ~= ARGV[1] then return 0 end
+local c = redis.call('HGET', KEYS[2], 'c') or '0'
+if tonumber(ARGV[3]) > tonumber(c) then c = ARGV[3] end
+local cn = tonumber(c)
+for i = 4, #ARGV do
+  if tonumber(ARGV[i]) > cn then redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i]) end
+end
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+if excess > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[1], excess)
+  local newest = gone[#gone - 1]
+  if tonumber(newest) > cn then c = newest end
+end
+redis.call('HSET', KEYS[2], 'c', c)
+redis.call('HDEL', KEYS[2], 'b')
 return 1
 ";
 
 /// A page: the boundary and at most ARGV[2] photo ids below ARGV[1],
-/// newest first, read together; nil when there is no timeline.
+/// newest first, read together; nil when there is no timeline (or it is
+/// being rebuilt).
 const PAGE: &str = r"
 local c = redis.call('HGET', KEYS[2], 'c')
 if not c then return false end
+if redis.call('HEXISTS', KEYS[2], 'b') == 1 then return false end
 return {c, redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'LIMIT', 0, ARGV[2])}
 ";
 
@@ -86,6 +112,13 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// A connection to the Redis that holds the timelines; cheap to clone
 /// (clones share the connection). Set it in
 /// [`PostgresConfig::redis_timelines`](super::PostgresConfig::redis_timelines).
+///
+/// Per user, under the key prefix: `{prefix}tl:{<id>}`, a sorted set whose
+/// members and scores are photo ids, and `{prefix}tlm:{<id>}`, a hash whose
+/// field `c` is the id above which the timeline is exact (and `b`, while
+/// a rebuild runs, that rebuild's token). No hash, or a `b`: no timeline
+/// for reads (they use pull and rebuild it). The braces are a Redis
+/// Cluster hash tag: one user's keys share a slot.
 #[derive(Clone)]
 pub struct RedisTimelines {
     inner: Arc<Inner>,
@@ -99,7 +132,8 @@ struct Inner {
     display_url: String,
     insert: Script,
     merge: Script,
-    replace: Script,
+    begin_rebuild: Script,
+    finish_rebuild: Script,
     page: Script,
 }
 
@@ -130,7 +164,8 @@ impl RedisTimelines {
                 display_url: crate::redacted_url(url),
                 insert: Script::new(INSERT),
                 merge: Script::new(MERGE),
-                replace: Script::new(REPLACE),
+                begin_rebuild: Script::new(BEGIN_REBUILD),
+                finish_rebuild: Script::new(FINISH_REBUILD),
                 page: Script::new(PAGE),
             }),
         })
@@ -243,20 +278,40 @@ impl RedisTimelines {
         .await
     }
 
-    /// Makes `user`'s timeline `photos`, exact above `complete_above`.
-    pub(crate) async fn replace(
+    /// Starts rebuilding `user`'s timeline under `token` (see
+    /// [`BEGIN_REBUILD`]).
+    pub(crate) async fn begin_rebuild(&self, user: Id, token: u64) -> Result<(), StoreError> {
+        let mut invocation = self.inner.begin_rebuild.key(self.entries_key(user));
+        invocation.key(self.meta_key(user)).arg(token);
+        self.run("starting a timeline rebuild", async |c| {
+            invocation.invoke_async::<i64>(c).await.map(drop)
+        })
+        .await
+    }
+
+    /// Ends the rebuild under `token` with `photos`, the newest of a
+    /// snapshot exact above `complete_above` (see [`FINISH_REBUILD`]);
+    /// `false` when the rebuild was superseded or the timeline dropped.
+    pub(crate) async fn finish_rebuild(
         &self,
         user: Id,
-        photos: &[Id],
+        token: u64,
+        cap: usize,
         complete_above: Id,
-    ) -> Result<(), StoreError> {
-        let mut invocation = self.inner.replace.key(self.entries_key(user));
+        photos: &[Id],
+    ) -> Result<bool, StoreError> {
+        let mut invocation = self.inner.finish_rebuild.key(self.entries_key(user));
         invocation
             .key(self.meta_key(user))
+            .arg(token)
+            .arg(cap)
             .arg(complete_above)
             .arg(photos);
-        self.run("rebuilding a timeline", async |c| {
-            invocation.invoke_async::<i64>(c).await.map(drop)
+        self.run("finishing a timeline rebuild", async |c| {
+            invocation
+                .invoke_async::<i64>(c)
+                .await
+                .map(|done| done == 1)
         })
         .await
     }

@@ -368,13 +368,9 @@ impl PostgresStore {
         #[cfg(feature = "redis")]
         if let TimelineHome::Redis(redis) = self.timeline_home() {
             return self
-                .in_transaction(move |tx| {
-                    let redis = redis.clone();
-                    Box::pin(async move {
-                        super::redis_timeline_ops::rebuild(&tx, &redis, user, cap).await
-                    })
-                })
-                .await;
+                .rebuild_in_redis(&redis, user, cap)
+                .await
+                .map_err(PgFailure::Other);
         }
         self.in_transaction(move |tx| {
             Box::pin(async move {
