@@ -222,6 +222,11 @@ pub struct JourneyArgs {
     /// the servers' data and logs go.
     #[arg(long, default_value = "journey-report")]
     pub out: PathBuf,
+    /// After stage 2's levels, bring stage 2 up again once per feed
+    /// strategy (`--feed pull`, `push`, `hybrid`) and run this many users
+    /// on each (0: skip the comparison).
+    #[arg(long, default_value_t = 50)]
+    pub feed_users: usize,
     /// The `minigram-server` binary (default: next to this program).
     #[arg(long, env = "MINIGRAM_SERVER_BIN")]
     pub server_bin: Option<PathBuf>,

@@ -1,5 +1,6 @@
 //! `journey`: the origin's scaling journey rebuilt on loopback, one stage at
-//! a time, the same session ramp on each, one report.
+//! a time, the same session ramp on each (then stage 2 once per home-feed
+//! strategy, one level each), one report.
 //!
 //! - [`stage`] — what each stage runs, bring-up and teardown.
 //! - [`process`] — child processes stopped on drop (also on error and Ctrl-C).
@@ -28,8 +29,8 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::ceiling::HasherSample;
-use self::results::{Journey, LevelRun, StageRun};
-use self::stage::{Deployment, Stage, bring_up};
+use self::results::{FeedRun, Journey, LevelRun, StageRun};
+use self::stage::{Deployment, Feed, Stage, bring_up, bring_up_with_feed};
 use crate::cli::{JourneyArgs, Mix, ScenarioArgs, Target};
 use crate::commands::scenario;
 
@@ -80,7 +81,12 @@ async fn journey(args: &JourneyArgs) -> anyhow::Result<()> {
     let levels = levels(args.quick);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
-    let progress = ProgressBar::new((Stage::ALL.len() * levels.len()) as u64);
+    let feed_runs = if args.feed_users > 0 {
+        Feed::ALL.len()
+    } else {
+        0
+    };
+    let progress = ProgressBar::new((Stage::ALL.len() * levels.len() + feed_runs) as u64);
     progress.set_style(
         ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -93,6 +99,7 @@ async fn journey(args: &JourneyArgs) -> anyhow::Result<()> {
         levels: levels.clone(),
         rate_limit: "off (every server runs with --rate-limit off)".to_owned(),
         stages: Vec::new(),
+        feeds: Vec::new(),
     };
     for stage in Stage::ALL {
         progress.set_message(format!("stage {}: starting", stage.number()));
@@ -107,6 +114,9 @@ async fn journey(args: &JourneyArgs) -> anyhow::Result<()> {
                 .unwrap_or_default()
         ));
         journey.stages.push(run);
+        if stage == Stage::Postgres && args.feed_users > 0 {
+            journey.feeds = compare_feeds(&server_bin, out, args, &progress).await;
+        }
         // Keep what is done so far, in case a later stage is interrupted.
         write_outputs(&journey, out)?;
     }
@@ -144,19 +154,7 @@ async fn run_stage(
     };
     for (i, &users) in levels.iter().enumerate() {
         progress.set_message(format!("stage {}: {users} users", stage.number()));
-        let result = scenario::run(&ScenarioArgs {
-            target: Target {
-                url: deployment.url.clone(),
-                timeout_s: args.timeout_s,
-            },
-            users,
-            mix: Mix::Session,
-            iterations: 1,
-            ramp_s: 0.0,
-            json: None,
-            quiet: true,
-        })
-        .await;
+        let result = scenario::run(&session_args(&deployment.url, users, args)).await;
         progress.inc(1);
         match result {
             Ok(report) => run.levels.push(LevelRun { users, report }),
@@ -187,6 +185,57 @@ async fn run_stage(
     progress.set_message(format!("stage {}: stopping", stage.number()));
     deployment.stop().await;
     run
+}
+
+/// One level of the origin's session against `url`.
+fn session_args(url: &str, users: usize, args: &JourneyArgs) -> ScenarioArgs {
+    ScenarioArgs {
+        target: Target {
+            url: url.to_owned(),
+            timeout_s: args.timeout_s,
+        },
+        users,
+        mix: Mix::Session,
+        iterations: 1,
+        ramp_s: 0.0,
+        json: None,
+        quiet: true,
+    }
+}
+
+/// Stage 2 brought up afresh once per feed strategy, one after the other,
+/// each loaded with `--feed-users` sessions.
+async fn compare_feeds(
+    server_bin: &Path,
+    out: &Path,
+    args: &JourneyArgs,
+    progress: &ProgressBar,
+) -> Vec<FeedRun> {
+    let mut runs = Vec::with_capacity(Feed::ALL.len());
+    for feed in Feed::ALL {
+        let users = args.feed_users;
+        progress.set_message(format!("stage 2, --feed {}: {users} users", feed.name()));
+        let dir = out.join(format!("stage2-{}", feed.name()));
+        let mut run = FeedRun {
+            feed,
+            users,
+            report: None,
+            error: None,
+        };
+        match bring_up_with_feed(Stage::Postgres, feed, server_bin, &dir).await {
+            Ok(deployment) => {
+                match scenario::run(&session_args(&deployment.url, users, args)).await {
+                    Ok(report) => run.report = Some(report),
+                    Err(e) => run.error = Some(format!("{users} users: {e:#}")),
+                }
+                deployment.stop().await;
+            }
+            Err(e) => run.error = Some(format!("{e:#}")),
+        }
+        progress.inc(1);
+        runs.push(run);
+    }
+    runs
 }
 
 /// Sums the instances' password hasher counters.

@@ -1,11 +1,12 @@
 //! `report.md`: the comparison table, the origin's claims beside ours, the
-//! hash ceiling, where the time goes and what this machine cannot show.
+//! hash ceiling, where the time goes, stage 2 by feed strategy and what this
+//! machine cannot show.
 
 use std::fmt::Write as _;
 
 use super::ceiling::sessions_ceiling;
 use super::origin::{CLAIMS, SOURCE};
-use super::results::{Journey, LevelRow, StageRun};
+use super::results::{FeedRun, Journey, LevelRow, StageRun};
 
 /// A level "holds" at this success rate and p99.
 const HOLD_SUCCESS: f64 = 0.99;
@@ -81,6 +82,7 @@ pub fn render(journey: &Journey) -> String {
     out += &origin_section(journey);
     out += &ceiling_section(journey);
     out += &time_section(journey);
+    out += &feed_section(&journey.feeds);
     out += &failure_section(journey);
     out += &prometheus_section(journey);
     out += LIMITS;
@@ -280,6 +282,64 @@ fn time_section(journey: &Journey) -> String {
     out
 }
 
+/// Stage 2 once per feed strategy.
+fn feed_section(feeds: &[FeedRun]) -> String {
+    let Some(users) = feeds.first().map(|f| f.users) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "\n## Stage 2 by feed strategy\n\n\
+         Stage 2 brought up afresh for each strategy, as for its levels above (PostgreSQL \
+         primary, tiered cache) but with `--feed pull`, `--feed push` or `--feed hybrid` \
+         (hybrid's threshold: the server's default, 10,000 followers, which no user here \
+         reaches), then {users} users running the same session, one strategy after the \
+         other, one run each. ops/s counts every operation, feed reads/s only the \
+         home-feed reads. Each run makes {} feed reads and {users} follows, so a p99 is \
+         close to that run's maximum.\n\n\
+         | feed | users | success | ops/s | feed reads/s | feed p50 ms | feed p99 ms | follow p50 ms | follow p99 ms |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        3 * users
+    );
+    for run in feeds {
+        let Some(report) = &run.report else {
+            let _ = writeln!(
+                out,
+                "| {} | {} | did not run: {} | | | | | | |",
+                run.feed.name(),
+                run.users,
+                run.error.as_deref().unwrap_or("no report")
+            );
+            continue;
+        };
+        let feed = report.ops.get("feed");
+        let follow = report.ops.get("follow");
+        let feed_reads_per_s = feed
+            .filter(|_| report.duration_s > 0.0)
+            .map(|f| (f.count - f.failed) as f64 / report.duration_s);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.2}% | {:.1} | {} | {} | {} | {} | {} |",
+            run.feed.name(),
+            run.users,
+            report.success_rate * 100.0,
+            report.throughput_ops_per_s,
+            ms(feed_reads_per_s),
+            ms(feed.map(|o| o.p50_ms)),
+            ms(feed.map(|o| o.p99_ms)),
+            ms(follow.map(|o| o.p50_ms)),
+            ms(follow.map(|o| o.p99_ms)),
+        );
+    }
+    out += "\nIn the origin's session each user reads the home feed three times before its \
+            one follow, so these reads are of an empty feed (the user's own photos and no \
+            followee's): they show each strategy's fixed cost per read and per follow (under \
+            push and hybrid a follow also merges the followee's photos into the follower's \
+            timeline) in this setting, not how reads grow with followees, and throughput \
+            stays bound by password hashing. `minigram-server/bench/measure_feeds.sh` \
+            measures reads over a seeded follow graph and the fan-out lag.\n";
+    out
+}
+
 fn failure_section(journey: &Journey) -> String {
     let mut out = String::from("\n## Failures\n\n");
     let mut any = false;
@@ -428,6 +488,7 @@ mod prometheus_section_tests {
                 prometheus: Some(readback),
                 error: None,
             }],
+            feeds: vec![],
         };
         let section = prometheus_section(&journey);
         assert!(
@@ -457,7 +518,105 @@ mod prometheus_section_tests {
             levels: vec![],
             rate_limit: "off".into(),
             stages: vec![],
+            feeds: vec![],
         };
         assert_eq!(prometheus_section(&journey), "");
+    }
+}
+
+#[cfg(test)]
+mod feed_section_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::journey::results::FeedRun;
+    use crate::journey::stage::Feed;
+    use crate::report::{OpReport, Report};
+
+    fn op(count: u64, p50_ms: f64, p99_ms: f64) -> OpReport {
+        OpReport {
+            count,
+            failed: 0,
+            p50_ms,
+            p90_ms: p99_ms,
+            p99_ms,
+            p999_ms: p99_ms,
+            max_ms: p99_ms,
+        }
+    }
+
+    fn run(feed: Feed, feed_p50_ms: f64) -> FeedRun {
+        let ops = BTreeMap::from([
+            ("feed".to_owned(), op(150, feed_p50_ms, 4.0)),
+            ("follow".to_owned(), op(50, 3.0, 6.0)),
+        ]);
+        FeedRun {
+            feed,
+            users: 50,
+            report: Some(Report {
+                total_ops: 450,
+                failed_ops: 0,
+                success_rate: 1.0,
+                throughput_ops_per_s: 225.0,
+                duration_s: 2.0,
+                p99_ms: 60.0,
+                ops,
+                failures: Vec::new(),
+                retries: 0,
+                params: serde_json::Value::Null,
+            }),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_feed_comparison_has_one_row_per_strategy() {
+        let feeds = vec![
+            run(Feed::Pull, 1.0),
+            run(Feed::Push, 2.5),
+            FeedRun {
+                feed: Feed::Hybrid,
+                users: 50,
+                report: None,
+                error: Some("starting PostgreSQL".into()),
+            },
+        ];
+        let section = feed_section(&feeds);
+        assert!(section.contains("## Stage 2 by feed strategy"), "{section}");
+        // 150 feed reads in 2 s.
+        assert!(
+            section.contains("| pull | 50 | 100.00% | 225.0 | 75.0 | 1.0 | 4.0 | 3.0 | 6.0 |"),
+            "{section}"
+        );
+        assert!(
+            section.contains("| push | 50 | 100.00% | 225.0 | 75.0 | 2.5 | 4.0 | 3.0 | 6.0 |"),
+            "{section}"
+        );
+        assert!(
+            section.contains("| hybrid | 50 | did not run: starting PostgreSQL |"),
+            "{section}"
+        );
+    }
+
+    #[test]
+    fn the_comparison_is_in_report_md_and_report_json() {
+        let journey = Journey {
+            quick: true,
+            cores: 2,
+            levels: vec![50],
+            rate_limit: "off".into(),
+            stages: vec![],
+            feeds: vec![run(Feed::Push, 2.5)],
+        };
+        assert!(render(&journey).contains("## Stage 2 by feed strategy"));
+        let json = serde_json::to_value(&journey).unwrap_or_default();
+        assert_eq!(json["feeds"][0]["feed"], "push");
+        assert_eq!(json["feeds"][0]["users"], 50);
+        assert_eq!(json["feeds"][0]["report"]["ops"]["feed"]["count"], 150);
+    }
+
+    #[test]
+    fn no_comparison_adds_nothing() {
+        assert_eq!(feed_section(&[]), "");
     }
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::ceiling::{HasherSample, sessions_per_s};
 use super::prometheus::PrometheusReadback;
-use super::stage::Stage;
+use super::stage::{Feed, Stage};
 use crate::report::Report;
 
 /// One level (user count) on one stage.
@@ -42,6 +42,21 @@ pub struct StageRun {
     pub error: Option<String>,
 }
 
+/// Stage 2 brought up afresh with one feed strategy, one level of the same
+/// session scenario on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedRun {
+    /// The servers' `--feed`.
+    pub feed: Feed,
+    /// Simulated users, each running one origin session.
+    pub users: usize,
+    /// The scenario's report (`ops.feed` holds the home-feed reads), if it
+    /// ran.
+    pub report: Option<Report>,
+    /// Why it did not run, if it did not.
+    pub error: Option<String>,
+}
+
 /// The whole journey.
 #[derive(Debug, Clone, Serialize)]
 pub struct Journey {
@@ -56,6 +71,9 @@ pub struct Journey {
     pub rate_limit: String,
     /// Per stage.
     pub stages: Vec<StageRun>,
+    /// Stage 2 once per feed strategy, after the stages (empty when
+    /// skipped).
+    pub feeds: Vec<FeedRun>,
 }
 
 /// A row of the comparison table.

@@ -52,6 +52,33 @@ impl Stage {
     }
 }
 
+/// The home-feed strategy a stage's servers run (their `--feed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Feed {
+    /// Merged at read time (the server's default).
+    Pull,
+    /// Timelines fed by the fan-out queue at post time.
+    Push,
+    /// Push, except authors with at least the server's
+    /// `--celebrity-followers` (default 10,000) are merged at read time.
+    Hybrid,
+}
+
+impl Feed {
+    /// All strategies, in the order the comparison runs them.
+    pub const ALL: [Feed; 3] = [Feed::Pull, Feed::Push, Feed::Hybrid];
+
+    /// The `--feed` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pull => "pull",
+            Self::Push => "push",
+            Self::Hybrid => "hybrid",
+        }
+    }
+}
+
 /// A running stage: the URL to load and everything to stop afterwards.
 /// Dropping it stops Prometheus, nginx, the servers, Redis and PostgreSQL,
 /// in that order.
@@ -85,7 +112,7 @@ impl Deployment {
 }
 
 /// The flags every server gets, whatever the stage.
-fn server_command(bin: &Path, port: u16, data_dir: &Path, instance: &str) -> Command {
+fn server_command(bin: &Path, port: u16, data_dir: &Path, instance: &str, feed: Feed) -> Command {
     let mut command = Command::new(bin);
     command
         .arg("--port")
@@ -93,6 +120,7 @@ fn server_command(bin: &Path, port: u16, data_dir: &Path, instance: &str) -> Com
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--rate-limit", "off", "--log", "warn"])
+        .args(["--feed", feed.name()])
         .args(["--instance-id", instance])
         // All instances sign and check the same tokens.
         .args(["--token-secret", "minigram-journey-shared-token-secret"]);
@@ -117,8 +145,20 @@ async fn start_server(
     Ok(process)
 }
 
-/// Brings a stage up under `dir` (which is emptied first).
+/// Brings a stage up under `dir` (which is emptied first), its servers on
+/// the default pull feed.
 pub async fn bring_up(stage: Stage, server_bin: &Path, dir: &Path) -> anyhow::Result<Deployment> {
+    bring_up_with_feed(stage, Feed::Pull, server_bin, dir).await
+}
+
+/// Brings a stage up under `dir` (which is emptied first), its servers on
+/// `feed`.
+pub async fn bring_up_with_feed(
+    stage: Stage,
+    feed: Feed,
+    server_bin: &Path,
+    dir: &Path,
+) -> anyhow::Result<Deployment> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
     }
@@ -126,7 +166,7 @@ pub async fn bring_up(stage: Stage, server_bin: &Path, dir: &Path) -> anyhow::Re
     match stage {
         Stage::Single => {
             let port = free_port()?;
-            let command = server_command(server_bin, port, &dir.join("app-1"), "app-1");
+            let command = server_command(server_bin, port, &dir.join("app-1"), "app-1", feed);
             let server = start_server("app-1", command, port, dir).await?;
             let url = format!("http://127.0.0.1:{port}");
             Ok(Deployment {
@@ -176,7 +216,7 @@ pub async fn bring_up(stage: Stage, server_bin: &Path, dir: &Path) -> anyhow::Re
             for i in 1..=instances {
                 let name = format!("app-{i}");
                 let port = free_port()?;
-                let mut command = server_command(server_bin, port, &dir.join(&name), &name);
+                let mut command = server_command(server_bin, port, &dir.join(&name), &name, feed);
                 command.arg("--database-url").arg(&primary);
                 for replica in &replica_urls {
                     command.arg("--replica-url").arg(replica);
@@ -242,4 +282,35 @@ fn running_as_root() -> bool {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_get_the_feed_strategy_flag() {
+        for feed in Feed::ALL {
+            let command = server_command(
+                Path::new("minigram-server"),
+                3000,
+                Path::new("data"),
+                "app-1",
+                feed,
+            );
+            let args: Vec<_> = command
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let value = args
+                .iter()
+                .position(|a| a == "--feed")
+                .and_then(|at| args.get(at + 1));
+            assert_eq!(value.map(String::as_str), Some(feed.name()));
+        }
+        assert_eq!(
+            serde_json::to_string(&Feed::Hybrid).ok().as_deref(),
+            Some("\"hybrid\"")
+        );
+    }
 }
