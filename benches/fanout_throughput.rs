@@ -13,7 +13,9 @@
 //!
 //! The embedded file is reopened for each strategy (one process may open
 //! it once); PostgreSQL gets one store handle per strategy over one
-//! database, as servers with different flags would.
+//! database, as servers with different flags would, first with the
+//! timelines in PostgreSQL tables, then in Redis sorted sets
+//! (`PostgresConfig::redis_timelines`, a local redis-server).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -25,7 +27,9 @@ use std::time::Instant;
 use minigram::Minigram;
 use minigram::auth::HasherConfig;
 use minigram::feed::FeedStrategy;
-use minigram::store::{EmbeddedConfig, EmbeddedStore, PostgresConfig, PostgresStore, Store};
+use minigram::store::{
+    EmbeddedConfig, EmbeddedStore, PostgresConfig, PostgresStore, RedisTimelines, Store,
+};
 use minigram::{PhotoId, UserId};
 use support::{new_photo, new_user, runtime};
 
@@ -97,6 +101,21 @@ impl Timings {
     }
 }
 
+/// Followers per fan-out transaction: `FANOUT_BENCH_BATCH`, else the
+/// default (500).
+fn batch() -> usize {
+    std::env::var("FANOUT_BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
+
+/// Whether the section for `store` runs: all, unless `FANOUT_BENCH_ONLY`
+/// names some (comma-separated: embedded, postgres, redis).
+fn runs(store: &str) -> bool {
+    std::env::var("FANOUT_BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s == store))
+}
+
 async fn app(store: Arc<dyn Store>, strategy: FeedStrategy, media: &Path) -> Minigram {
     Minigram::builder()
         .shared_store(store)
@@ -105,6 +124,7 @@ async fn app(store: Arc<dyn Store>, strategy: FeedStrategy, media: &Path) -> Min
         .hasher(HasherConfig::insecure_fast_for_tests())
         .feed(strategy)
         .fanout_workers(0)
+        .fanout_batch(batch())
         .build()
         .await
         .unwrap()
@@ -231,36 +251,38 @@ async fn run() {
     let media = dir.path().join("media");
     let mut n = 0u64;
 
-    // Embedded: seeded once through a push handle, reopened per strategy.
-    let file = dir.path().join("fanout.redb");
-    let open = || async {
-        let store: Arc<dyn Store> = Arc::new(
-            EmbeddedStore::open(&file, EmbeddedConfig::default())
-                .await
-                .unwrap(),
-        );
-        store
-    };
-    println!("embedded store (fsync on):");
-    let authors = {
-        let seeding = app(open().await, FeedStrategy::Push, &media).await;
-        let authors = seed(Arc::clone(seeding.store())).await;
-        seeding.close().await.unwrap();
-        authors
-    };
-    let mut timings = Timings::new();
-    for _ in 0..ROUNDS {
-        for (s, (_, strategy)) in STRATEGIES.iter().enumerate() {
-            let app = app(open().await, *strategy, &media).await;
-            for (c, author) in authors.iter().enumerate() {
-                n += 1;
-                let (seconds, _) = post_and_settle(&app, *author, n).await;
-                timings.0[s][c].push(seconds);
+    if runs("embedded") {
+        // Embedded: seeded once through a push handle, reopened per strategy.
+        let file = dir.path().join("fanout.redb");
+        let open = || async {
+            let store: Arc<dyn Store> = Arc::new(
+                EmbeddedStore::open(&file, EmbeddedConfig::default())
+                    .await
+                    .unwrap(),
+            );
+            store
+        };
+        println!("embedded store (fsync on):");
+        let authors = {
+            let seeding = app(open().await, FeedStrategy::Push, &media).await;
+            let authors = seed(Arc::clone(seeding.store())).await;
+            seeding.close().await.unwrap();
+            authors
+        };
+        let mut timings = Timings::new();
+        for _ in 0..ROUNDS {
+            for (s, (_, strategy)) in STRATEGIES.iter().enumerate() {
+                let app = app(open().await, *strategy, &media).await;
+                for (c, author) in authors.iter().enumerate() {
+                    n += 1;
+                    let (seconds, _) = post_and_settle(&app, *author, n).await;
+                    timings.0[s][c].push(seconds);
+                }
+                app.close().await.unwrap();
             }
-            app.close().await.unwrap();
         }
+        timings.print("embedded");
     }
-    timings.print("embedded");
 
     // PostgreSQL: one database, a handle per strategy.
     let started = Instant::now();
@@ -282,6 +304,45 @@ async fn run() {
         apps.push(app(store, strategy, &media).await);
     }
     let authors = seed_postgres(apps[1].store().as_ref(), &url).await;
+    if runs("postgres") {
+        let mut timings = Timings::new();
+        for _ in 0..ROUNDS {
+            for (s, app) in apps.iter().enumerate() {
+                for (c, author) in authors.iter().enumerate() {
+                    n += 1;
+                    let (seconds, _) = post_and_settle(app, *author, n).await;
+                    timings.0[s][c].push(seconds);
+                }
+            }
+        }
+        timings.print("postgres");
+    }
+    for app in apps {
+        app.close().await.unwrap();
+    }
+    if !runs("redis") {
+        return;
+    }
+
+    // The same database, the timelines in Redis.
+    let redis = minigram_devcluster::RedisServer::start_new()
+        .await
+        .unwrap_or_else(|e| panic!("this bench needs redis-server: {e}"));
+    println!(
+        "PostgreSQL 15 with the timelines in Redis (redis-server on loopback), batches of {}:",
+        batch()
+    );
+    seed_redis_timelines(&url, &redis.url()).await;
+    let config = PostgresConfig {
+        redis_timelines: Some(RedisTimelines::new(&redis.url(), REDIS_PREFIX).unwrap()),
+        ..config
+    };
+    let mut apps = Vec::new();
+    for (_, strategy) in STRATEGIES {
+        let store: Arc<dyn Store> =
+            Arc::new(PostgresStore::connect(&url, config.clone()).await.unwrap());
+        apps.push(app(store, strategy, &media).await);
+    }
     let mut timings = Timings::new();
     for _ in 0..ROUNDS {
         for (s, app) in apps.iter().enumerate() {
@@ -292,8 +353,45 @@ async fn run() {
             }
         }
     }
-    timings.print("postgres");
+    timings.print("postgres + redis timelines");
     for app in apps {
         app.close().await.unwrap();
     }
+    redis.stop().await;
+}
+
+const REDIS_PREFIX: &str = "bench:";
+
+/// An empty, exact Redis timeline for every seeded follower (the hash
+/// `RedisTimelines` documents), in one pipeline: what each follower's
+/// first read would otherwise build.
+async fn seed_redis_timelines(pg_url: &str, redis_url: &str) {
+    let started = Instant::now();
+    let (client, connection) = tokio_postgres::connect(pg_url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let followers: Vec<i64> = client
+        .query("SELECT id FROM users WHERE username LIKE 'follower%'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut redis = redis::Client::open(redis_url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let mut pipe = redis::pipe();
+    for id in &followers {
+        pipe.hset(format!("{REDIS_PREFIX}tlm:{{{id}}}"), "c", 0)
+            .ignore();
+    }
+    pipe.query_async::<()>(&mut redis).await.unwrap();
+    println!(
+        "  seeded {} Redis timelines in {:.1} s",
+        followers.len(),
+        started.elapsed().as_secs_f64()
+    );
 }
