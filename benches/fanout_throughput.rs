@@ -246,6 +246,22 @@ async fn post_and_settle(app: &Minigram, author: UserId, n: u64) -> (f64, PhotoI
     (started.elapsed().as_secs_f64(), photo.id)
 }
 
+/// `ROUNDS` rounds of one post per author under each of `apps` (one per
+/// strategy, interleaved); `n` numbers the photos.
+async fn time_rounds(apps: &[Minigram], authors: &[UserId], n: &mut u64) -> Timings {
+    let mut timings = Timings::new();
+    for _ in 0..ROUNDS {
+        for (s, app) in apps.iter().enumerate() {
+            for (c, author) in authors.iter().enumerate() {
+                *n += 1;
+                let (seconds, _) = post_and_settle(app, *author, *n).await;
+                timings.0[s][c].push(seconds);
+            }
+        }
+    }
+    timings
+}
+
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let media = dir.path().join("media");
@@ -305,17 +321,7 @@ async fn run() {
     }
     let authors = seed_postgres(apps[1].store().as_ref(), &url).await;
     if runs("postgres") {
-        let mut timings = Timings::new();
-        for _ in 0..ROUNDS {
-            for (s, app) in apps.iter().enumerate() {
-                for (c, author) in authors.iter().enumerate() {
-                    n += 1;
-                    let (seconds, _) = post_and_settle(app, *author, n).await;
-                    timings.0[s][c].push(seconds);
-                }
-            }
-        }
-        timings.print("postgres");
+        time_rounds(&apps, &authors, &mut n).await.print("postgres");
     }
     for app in apps {
         app.close().await.unwrap();
@@ -343,17 +349,9 @@ async fn run() {
             Arc::new(PostgresStore::connect(&url, config.clone()).await.unwrap());
         apps.push(app(store, strategy, &media).await);
     }
-    let mut timings = Timings::new();
-    for _ in 0..ROUNDS {
-        for (s, app) in apps.iter().enumerate() {
-            for (c, author) in authors.iter().enumerate() {
-                n += 1;
-                let (seconds, _) = post_and_settle(app, *author, n).await;
-                timings.0[s][c].push(seconds);
-            }
-        }
-    }
-    timings.print("postgres + redis timelines");
+    time_rounds(&apps, &authors, &mut n)
+        .await
+        .print("postgres + redis timelines");
     for app in apps {
         app.close().await.unwrap();
     }

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use minigram::auth::HasherConfig;
 use minigram::feed::FeedStrategy;
 use minigram::store::{MemoryStore, Store};
-use minigram::{Caption, Email, Minigram, PageRequest, Password, UserId, Username};
+use minigram::{Caption, Minigram, PageRequest, UserId};
 
+use crate::common::facade::{assert_home_is_pull, register};
 use crate::common::fixtures::png;
 
 const INACTIVE_AFTER: Duration = Duration::from_millis(400);
@@ -28,18 +29,6 @@ async fn build(store: impl Store + 'static, dir: &tempfile::TempDir) -> Minigram
         .unwrap()
 }
 
-async fn user(app: &Minigram, name: &str) -> UserId {
-    app.register(
-        Username::parse(name).unwrap(),
-        Email::parse(&format!("{name}@example.com")).unwrap(),
-        Password::parse("password123").unwrap(),
-    )
-    .await
-    .unwrap()
-    .user
-    .id
-}
-
 async fn has_timeline(app: &Minigram, user: UserId) -> bool {
     app.store()
         .timeline(user, PageRequest::default())
@@ -48,20 +37,10 @@ async fn has_timeline(app: &Minigram, user: UserId) -> bool {
         .is_some()
 }
 
-async fn assert_home_is_pull(app: &Minigram, user: UserId) {
-    let home = app.home_feed(user, PageRequest::default()).await.unwrap();
-    let pull = app
-        .store()
-        .followed_photos(user, PageRequest::default())
-        .await
-        .unwrap();
-    assert_eq!(home, pull, "home feed of user {user}");
-}
-
 async fn inactive_followers_lose_their_timeline_until_they_return(app: Minigram) {
-    let author = user(&app, "author").await;
-    let active = user(&app, "active").await;
-    let idle = user(&app, "idle").await;
+    let author = register(&app, "author").await;
+    let active = register(&app, "active").await;
+    let idle = register(&app, "idle").await;
     for follower in [active, idle] {
         app.follow(follower, author).await.unwrap();
     }

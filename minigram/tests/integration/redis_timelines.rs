@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use minigram::auth::HasherConfig;
 use minigram::feed::FeedStrategy;
 use minigram::store::{PostgresConfig, PostgresStore, RedisTimelines};
-use minigram::{Caption, Email, Minigram, PageRequest, Password, StoreError, UserId, Username};
+use minigram::{Caption, Minigram, PageRequest, StoreError, UserId};
 use minigram_devcluster::RedisServer;
 
+use crate::common::facade::{assert_home_is_pull, register};
 use crate::common::fixtures::png;
 use crate::common::{pg_cluster, redis as shared_redis};
 
@@ -43,18 +44,6 @@ async fn app_on(redis_url: &str, prefix: &str, lease: Duration) -> (Minigram, te
     (app, dir)
 }
 
-async fn user(app: &Minigram, name: &str) -> UserId {
-    app.register(
-        Username::parse(name).unwrap(),
-        Email::parse(&format!("{name}@example.com")).unwrap(),
-        Password::parse("password123").unwrap(),
-    )
-    .await
-    .unwrap()
-    .user
-    .id
-}
-
 async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
         .unwrap()
@@ -75,16 +64,6 @@ async fn entries(url: &str, prefix: &str, user: UserId) -> Vec<u64> {
         .unwrap()
 }
 
-async fn assert_home_is_pull(app: &Minigram, user: UserId) {
-    let home = app.home_feed(user, PageRequest::default()).await.unwrap();
-    let pull = app
-        .store()
-        .followed_photos(user, PageRequest::default())
-        .await
-        .unwrap();
-    assert_eq!(home, pull, "home feed of user {user}");
-}
-
 async fn post(app: &Minigram, author: UserId, n: u32) -> u64 {
     app.post_photo(
         author,
@@ -102,8 +81,8 @@ async fn fan_out_writes_capped_sorted_sets_and_a_flushed_redis_loses_no_post() {
     let server = shared_redis::shared().await;
     let (url, prefix) = (server.url(), shared_redis::fresh_prefix());
     let (app, _dir) = app_on(&url, &prefix, Duration::from_secs(30)).await;
-    let author = user(&app, "author").await;
-    let reader = user(&app, "reader").await;
+    let author = register(&app, "author").await;
+    let reader = register(&app, "reader").await;
     app.follow(reader, author).await.unwrap();
     let mut posted = Vec::new();
     for n in 1..=7 {
@@ -168,9 +147,9 @@ async fn a_dead_redis_degrades_reads_to_pull_and_loses_nothing() {
     let (url, prefix) = (server.url(), shared_redis::fresh_prefix());
     // A failed batch keeps its claim until the lease runs out: short here.
     let (app, _dir) = app_on(&url, &prefix, Duration::from_millis(300)).await;
-    let author = user(&app, "author").await;
-    let reader = user(&app, "reader").await;
-    let other = user(&app, "other").await;
+    let author = register(&app, "author").await;
+    let reader = register(&app, "reader").await;
+    let other = register(&app, "other").await;
     app.follow(reader, author).await.unwrap();
     post(&app, author, 1).await;
     app.drain_fanout().await.unwrap();

@@ -201,21 +201,7 @@ impl PostgresStore {
         if !rows::column::<bool>(first, 11)? {
             return Ok(None);
         }
-        let read_time: Vec<i64> = rows::column(first, 12)?;
-        let mut items = Vec::with_capacity(fetch);
-        for row in &found {
-            if rows::column::<Option<i64>>(row, 0)?.is_some() && items.len() < fetch {
-                items.push(rows::photo_view(row)?);
-            }
-        }
-        Ok(Some(TimelineSlice {
-            items,
-            complete_above: u64::try_from(complete_above).unwrap_or(0),
-            read_time_authors: read_time
-                .into_iter()
-                .map(rows::user_id)
-                .collect::<Result<_, _>>()?,
-        }))
+        super::timeline_ops::slice_from_rows(&found, complete_above, fetch).map(Some)
     }
 
     /// After an unfollow committed: removes the followee's photos from the

@@ -335,22 +335,7 @@ impl PostgresStore {
             return Ok(None);
         };
         let complete_above: i64 = rows::column(first, 11)?;
-        let read_time: Vec<i64> = rows::column(first, 12)?;
-        let mut items = Vec::with_capacity(found.len());
-        for row in &found {
-            // An empty page is one row of NULL photo columns.
-            if rows::column::<Option<i64>>(row, 0)?.is_some() {
-                items.push(rows::photo_view(row)?);
-            }
-        }
-        Ok(Some(TimelineSlice {
-            items,
-            complete_above: u64::try_from(complete_above).unwrap_or(0),
-            read_time_authors: read_time
-                .into_iter()
-                .map(rows::user_id)
-                .collect::<Result<_, _>>()?,
-        }))
+        slice_from_rows(&found, complete_above, found.len()).map(Some)
     }
 
     /// See `Store::mark_active`.
@@ -400,6 +385,35 @@ impl PostgresStore {
         })
         .await
     }
+}
+
+/// A timeline slice from the rows of a timeline statement: the photo
+/// columns of `rows::photo_view` (all NULL in the one row of an empty
+/// page), the first `max_items` of them kept, and the followed read-time
+/// authors in column 12 of the first row.
+pub(super) fn slice_from_rows(
+    found: &[Row],
+    complete_above: i64,
+    max_items: usize,
+) -> Result<TimelineSlice, StoreError> {
+    let read_time: Vec<i64> = match found.first() {
+        Some(first) => rows::column(first, 12)?,
+        None => Vec::new(),
+    };
+    let mut items = Vec::with_capacity(found.len().min(max_items));
+    for row in found {
+        if items.len() < max_items && rows::column::<Option<i64>>(row, 0)?.is_some() {
+            items.push(rows::photo_view(row)?);
+        }
+    }
+    Ok(TimelineSlice {
+        items,
+        complete_above: u64::try_from(complete_above).unwrap_or(0),
+        read_time_authors: read_time
+            .into_iter()
+            .map(rows::user_id)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// A new follow: the followee's newest `follow_merge` photos join the

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "embedded")]
 pub mod crash_child;
+pub mod facade;
 #[cfg(any(feature = "embedded", feature = "postgres"))]
 pub mod fixtures;
 #[cfg(feature = "postgres")]
