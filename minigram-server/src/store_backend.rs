@@ -400,7 +400,7 @@ async fn router_config(settings: &PostgresSettings) -> Result<RouterConfig, Star
     // Fail at start, not at the first fan-out, when the Redis is not there.
     #[cfg(feature = "redis")]
     if let Some(redis) = &config.pool.redis_timelines {
-        redis.ping().await?;
+        redis.check().await?;
         tracing::info!(url = redis.url(), "push/hybrid timelines are kept in Redis");
     }
     Ok(config)
@@ -423,28 +423,33 @@ impl StoreBackend {
         if !feed.uses_timelines() {
             return Ok(());
         }
-        let wanted: &[u8] = if settings.timeline_redis_url.is_some() {
-            b"redis"
-        } else {
-            b"postgres"
+        let wanted: Vec<u8> = match &settings.timeline_redis_url {
+            Some(_) => format!("redis {}", settings.timeline_redis_prefix).into_bytes(),
+            None => b"postgres".to_vec(),
         };
         let recorded = self
             .store
-            .setting_or_insert(TIMELINE_STORE_SETTING, wanted.to_vec())
+            .setting_or_insert(TIMELINE_STORE_SETTING, wanted.clone())
             .await?;
         if recorded == wanted {
             return Ok(());
         }
-        let name = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        // `redis <prefix>` or `postgres`.
+        let name = |v: &[u8]| {
+            let v = String::from_utf8_lossy(v);
+            match v.strip_prefix("redis ") {
+                Some(prefix) => format!("Redis under keys starting {prefix:?}"),
+                None => v.into_owned(),
+            }
+        };
         Err(StartError::Config(format!(
-            "this database keeps its push/hybrid timelines in {} but this process would keep              them in {} (--timeline-redis-url {}): every server and worker of one database must              agree. To move them, stop every process, run `DELETE FROM timeline_meta; DELETE FROM              settings WHERE key = '{TIMELINE_STORE_SETTING}';` (timelines are rebuilt on read),              and start again",
+            "this database keeps its push/hybrid timelines in {} but this process would keep \
+             them in {} (--timeline-redis-url and --timeline-redis-prefix): every server and \
+             worker of one database must agree. To move them, stop every process, run `DELETE \
+             FROM timeline_meta; DELETE FROM settings WHERE key = '{TIMELINE_STORE_SETTING}';` \
+             (timelines are rebuilt on read), and start again",
             name(&recorded),
-            name(wanted),
-            if settings.timeline_redis_url.is_some() {
-                "given"
-            } else {
-                "not given"
-            },
+            name(&wanted),
         )))
     }
 }

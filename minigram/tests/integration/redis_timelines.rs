@@ -188,3 +188,63 @@ async fn a_dead_redis_degrades_reads_to_pull_and_loses_nothing() {
     assert_home_is_pull(&app, reader).await;
     app.close().await.unwrap();
 }
+
+/// A Redis that would restore stale timelines after a crash (snapshots,
+/// an append-only file) or drop entries while keeping a boundary
+/// (`allkeys-*` eviction) is refused at the start-up check, saying what
+/// to change; one without either passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_that_persists_or_evicts_is_refused() {
+    let server = RedisServer::start_new()
+        .await
+        .unwrap_or_else(|e| panic!("this test needs Redis and it could not be started: {e}"));
+    let timelines = RedisTimelines::new(&server.url(), "check:").unwrap();
+    timelines.check().await.unwrap();
+    let mut connection = redis_connection(&server.url()).await;
+    let set =
+        async |connection: &mut redis::aio::MultiplexedConnection, name: &str, value: &str| {
+            redis::cmd("CONFIG")
+                .arg("SET")
+                .arg(name)
+                .arg(value)
+                .query_async::<()>(connection)
+                .await
+                .unwrap();
+        };
+    for (name, value, says) in [
+        ("save", "900 1", "saves snapshots"),
+        ("appendonly", "yes", "append-only file"),
+        ("maxmemory-policy", "allkeys-lru", "evicts any key"),
+    ] {
+        set(&mut connection, name, value).await;
+        let refused = timelines.check().await.unwrap_err().to_string();
+        assert!(refused.contains(says), "{name} {value}: {refused}");
+        set(
+            &mut connection,
+            name,
+            match name {
+                "save" => "",
+                "appendonly" => "no",
+                _ => "noeviction",
+            },
+        )
+        .await;
+    }
+    timelines.check().await.unwrap();
+}
+
+/// A dead Redis fails the start-up check with `Unavailable`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_redis_fails_the_start_up_check() {
+    let server = RedisServer::start_new()
+        .await
+        .unwrap_or_else(|e| panic!("this test needs Redis and it could not be started: {e}"));
+    server.stop().await;
+    let timelines = RedisTimelines::new(&server.url(), "check:").unwrap();
+    match timelines.check().await {
+        Err(StoreError::Unavailable { reason }) => {
+            assert!(reason.contains("timeline Redis"), "{reason}");
+        }
+        other => panic!("a dead Redis passed the check: {other:?}"),
+    }
+}

@@ -189,9 +189,9 @@ impl PostgresStore {
         &self.display_url
     }
 
-    /// A new user's (empty) Redis timeline, built as a rebuild does, under
-    /// the user's lock, so that no follow merged in between is lost. A
-    /// failure only logs: the first read rebuilds it.
+    /// A new user's (empty) Redis timeline, built as a rebuild is (which
+    /// no concurrent follow of theirs can slip past). A failure only logs:
+    /// the first read rebuilds it.
     #[cfg(feature = "redis")]
     async fn start_redis_timeline(&self, user: UserId) {
         let Some(settings) = self.timeline_settings() else {

@@ -27,15 +27,20 @@
 //!   it, fan-out inserts into it), then takes its PostgreSQL snapshot,
 //!   then adds the snapshot to what fan-out inserted meanwhile: a photo
 //!   committed after the snapshot had its batch run after the mark. The
-//!   mark carries a token, so a rebuild whose timeline was dropped or
-//!   rebuilt again meanwhile changes nothing. Reads also require the
-//!   user's `timeline_meta` row (which a rebuild creates).
+//!   mark is set under the advisory lock a new follow takes before its
+//!   merge (`LOCK_TIMELINE_BUILD`), so a follow is either committed before
+//!   the mark (the snapshot sees it) or merges after it. The mark carries
+//!   a token, so a rebuild whose timeline was dropped or rebuilt again
+//!   meanwhile changes nothing. Reads also require the user's
+//!   `timeline_meta` row (which a rebuild creates).
 //!
-//! A Redis that lost its data (a restart without persistence) leaves users
-//! without timelines: reads use pull and rebuild them. A Redis that is
-//! down fails fan-out batches (the job stays queued and is retried),
-//! follows and unfollows (`StoreError::Unavailable`, nothing changed), and
-//! makes reads fall back to pull.
+//! A Redis that lost its data (a restart without persistence, which
+//! `RedisTimelines::check` insists on) leaves users without timelines:
+//! reads use pull and rebuild them. A Redis that is down fails fan-out
+//! batches (the job stays queued and is retried) and follows
+//! (`StoreError::Unavailable`, nothing changed), lets unfollows and
+//! deletes commit without their clean-up, and makes reads fall back to
+//! pull.
 
 use tokio_postgres::Row;
 
@@ -139,7 +144,21 @@ impl PostgresStore {
         cap: usize,
     ) -> Result<(), StoreError> {
         let token = rand::random::<u64>();
-        redis.begin_rebuild(user, token).await?;
+        // Under the follows' lock: a follow not yet committed either
+        // merges into the marked timeline after this, or committed before
+        // it and the snapshot below sees it.
+        self.in_transaction(move |tx| {
+            let redis = redis.clone();
+            Box::pin(async move {
+                tx.query(sql::LOCK_TIMELINE_BUILD, &[&user]).await?;
+                redis
+                    .begin_rebuild(user, token)
+                    .await
+                    .map_err(PgFailure::Other)
+            })
+        })
+        .await
+        .doing("starting a timeline rebuild")?;
         self.query(sql::ENSURE_TIMELINE, &[&user])
             .await
             .doing("creating a timeline's row")?;

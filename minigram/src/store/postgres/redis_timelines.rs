@@ -106,8 +106,10 @@ if redis.call('HEXISTS', KEYS[2], 'b') == 1 then return false end
 return {c, redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'LIMIT', 0, ARGV[2])}
 ";
 
-/// How long one Redis call (a pipeline counts as one) may take.
-const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one Redis call (a pipeline counts as one) may take: a batch's
+/// pipeline takes milliseconds, and a read waits this long at most before
+/// it falls back to pull.
+const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection to the Redis that holds the timelines; cheap to clone
 /// (clones share the connection). Set it in
@@ -393,12 +395,68 @@ impl RedisTimelines {
         .await
     }
 
-    /// Whether Redis answers (`StoreError::Unavailable` saying why not):
-    /// for a start-up check, since the connection opens on first use.
-    pub async fn ping(&self) -> Result<(), StoreError> {
+    /// A start-up check (the connection opens on first use): Redis
+    /// answers (else `StoreError::Unavailable`), and it neither persists
+    /// to disk nor evicts keys at will (else `StoreError::Backend` saying
+    /// what to change). A Redis restarted from a snapshot or an append-only
+    /// file would come back with timelines that look complete but lack
+    /// every insert since, whose jobs are gone from the queue; one that
+    /// evicts `allkeys-*` can drop a timeline's entries and keep its
+    /// boundary. Without either, losing data only costs rebuilds. A Redis
+    /// that refuses `CONFIG GET` (some managed ones do) passes with a
+    /// warning.
+    pub async fn check(&self) -> Result<(), StoreError> {
         self.run("probing", async |c| {
             redis::cmd("PING").query_async::<()>(c).await
         })
-        .await
+        .await?;
+        let config = self
+            .run("reading its configuration", async |c| {
+                redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg("save")
+                    .arg("appendonly")
+                    .arg("maxmemory-policy")
+                    .query_async::<std::collections::HashMap<String, String>>(c)
+                    .await
+            })
+            .await;
+        let config = match config {
+            Ok(config) => config,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the timeline Redis's configuration; make sure it runs without persistence (save \"\", appendonly no) and without allkeys-* eviction");
+                return Ok(());
+            }
+        };
+        let setting = |name: &str| config.get(name).map(String::as_str).unwrap_or("");
+        let mut problems = Vec::new();
+        if !setting("save").trim().is_empty() {
+            problems.push(format!(
+                "it saves snapshots (save \"{}\"; set save \"\")",
+                setting("save")
+            ));
+        }
+        if setting("appendonly") == "yes" {
+            problems.push("it keeps an append-only file (set appendonly no)".to_owned());
+        }
+        if setting("maxmemory-policy").starts_with("allkeys") {
+            problems.push(format!(
+                "it evicts any key (maxmemory-policy {}; use noeviction)",
+                setting("maxmemory-policy")
+            ));
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(StoreError::backend(
+            "checking the timeline Redis",
+            std::io::Error::other(format!(
+                "{} is not fit to hold timelines: {}. Timelines are a cache rebuilt from \
+                 PostgreSQL: a restart from disk would bring back timelines missing posts, \
+                 and eviction could drop a timeline's entries but keep its boundary",
+                self.inner.display_url,
+                problems.join("; ")
+            )),
+        ))
     }
 }

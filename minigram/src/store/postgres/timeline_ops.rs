@@ -116,6 +116,9 @@ impl PostgresStore {
                             .await?
                             .is_some();
                         if new {
+                            // From here to the commit a rebuild must
+                            // either see this follow or be merged into.
+                            tx.query(sql::LOCK_TIMELINE_BUILD, &[&follower]).await?;
                             match &home {
                                 TimelineHome::Tables => {
                                     merge_followee(&tx, follower, followee, settings).await?;
@@ -359,6 +362,7 @@ impl PostgresStore {
         }
         self.in_transaction(move |tx| {
             Box::pin(async move {
+                tx.query(sql::LOCK_TIMELINE_BUILD, &[&user]).await?;
                 tx.execute(sql::ENSURE_TIMELINE, &[&user]).await?;
                 tx.query(sql::LOCK_TIMELINE, &[&user]).await?;
                 tx.execute(sql::CLEAR_TIMELINE, &[&user]).await?;

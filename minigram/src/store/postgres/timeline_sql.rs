@@ -104,6 +104,15 @@ ON CONFLICT ON CONSTRAINT follows_pkey DO NOTHING RETURNING 1";
 pub(super) const DELETE_FOLLOW: &str =
     "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1";
 
+/// Serialises a follow's merge into user `$1`'s timeline with a rebuild
+/// of it, until the transaction ends. A row lock cannot: the user may have
+/// no `timeline_meta` row yet (a rebuild creates it, uncommitted, where
+/// the follow's `LOCK_TIMELINE` does not see it and skips the merge). A
+/// transaction-level advisory lock on (0x6d67, the id's low 31 bits): two
+/// users sharing one only wait for each other.
+pub(super) const LOCK_TIMELINE_BUILD: &str =
+    "SELECT pg_advisory_xact_lock(28007, ($1::int8 & 2147483647)::int4)";
+
 /// Whether user `$1` has a timeline, locking it.
 pub(super) const LOCK_TIMELINE: &str =
     "SELECT complete_above FROM timeline_meta WHERE user_id = $1 FOR UPDATE";
