@@ -121,16 +121,9 @@ pub(super) async fn merge_followee(
     followee: i64,
     settings: TimelineSettings,
 ) -> Result<(), PgFailure> {
-    let k = settings.follow_merge();
-    let newest = ids(&tx
-        .query(sql::NEWEST_OF_AUTHOR, &[&followee, &(k as i64 + 1)])
-        .await?)?;
-    let merged = &newest[..newest.len().min(k)];
-    let raise = (newest.len() > k)
-        .then(|| merged.last().map(|kth| kth - 1))
-        .flatten();
+    let (merged, raise) = super::timeline_ops::followee_merge(tx, followee, settings).await?;
     redis
-        .merge(follower, merged, settings.cap, raise)
+        .merge(follower, &merged, settings.cap, raise)
         .await
         .map_err(PgFailure::Other)
 }
@@ -171,10 +164,9 @@ impl PostgresStore {
             .doing("reading the followees' photos")?)
         .doing("reading the followees' photos")?;
         let kept = &newest[..newest.len().min(cap)];
-        let complete_above = match kept.last() {
-            Some(oldest_kept) if newest.len() > cap => oldest_kept - 1,
-            _ => 0,
-        };
+        let complete_above =
+            super::timeline_ops::boundary_below(newest.len(), cap, kept.last().copied())
+                .unwrap_or(0);
         if !redis
             .finish_rebuild(user, token, cap, complete_above, kept)
             .await?

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Script};
+use redis::{Client, Script, ScriptInvocation};
 use tokio::sync::OnceCell;
 
 use crate::error::StoreError;
@@ -186,6 +186,13 @@ impl RedisTimelines {
         format!("{}tlm:{{{user}}}", self.inner.prefix)
     }
 
+    /// `script` on `user`'s timeline: every script takes its two keys.
+    fn on_user<'s>(&self, script: &'s Script, user: Id) -> ScriptInvocation<'s> {
+        let mut invocation = script.key(self.entries_key(user));
+        invocation.key(self.meta_key(user));
+        invocation
+    }
+
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let connect = || async {
             let config = ConnectionManagerConfig::new()
@@ -248,8 +255,8 @@ impl RedisTimelines {
         // EVALSHA in a pipeline does not load the script on NOSCRIPT.
         pipe.load_script(&self.inner.insert).ignore();
         for &user in users {
-            let mut invocation = self.inner.insert.key(self.entries_key(user));
-            invocation.key(self.meta_key(user)).arg(photo).arg(cap);
+            let mut invocation = self.on_user(&self.inner.insert, user);
+            invocation.arg(photo).arg(cap);
             pipe.invoke_script(&invocation).ignore();
         }
         self.run("inserting into timelines", async |c| {
@@ -268,12 +275,8 @@ impl RedisTimelines {
         cap: usize,
         raise_to: Option<Id>,
     ) -> Result<(), StoreError> {
-        let mut invocation = self.inner.merge.key(self.entries_key(user));
-        invocation
-            .key(self.meta_key(user))
-            .arg(cap)
-            .arg(raise_to.unwrap_or(0))
-            .arg(photos);
+        let mut invocation = self.on_user(&self.inner.merge, user);
+        invocation.arg(cap).arg(raise_to.unwrap_or(0)).arg(photos);
         self.run("merging into a timeline", async |c| {
             invocation.invoke_async::<i64>(c).await.map(drop)
         })
@@ -283,8 +286,8 @@ impl RedisTimelines {
     /// Starts rebuilding `user`'s timeline under `token` (see
     /// [`BEGIN_REBUILD`]).
     pub(crate) async fn begin_rebuild(&self, user: Id, token: u64) -> Result<(), StoreError> {
-        let mut invocation = self.inner.begin_rebuild.key(self.entries_key(user));
-        invocation.key(self.meta_key(user)).arg(token);
+        let mut invocation = self.on_user(&self.inner.begin_rebuild, user);
+        invocation.arg(token);
         self.run("starting a timeline rebuild", async |c| {
             invocation.invoke_async::<i64>(c).await.map(drop)
         })
@@ -302,9 +305,8 @@ impl RedisTimelines {
         complete_above: Id,
         photos: &[Id],
     ) -> Result<bool, StoreError> {
-        let mut invocation = self.inner.finish_rebuild.key(self.entries_key(user));
+        let mut invocation = self.on_user(&self.inner.finish_rebuild, user);
         invocation
-            .key(self.meta_key(user))
             .arg(token)
             .arg(cap)
             .arg(complete_above)
@@ -342,8 +344,8 @@ impl RedisTimelines {
         before: Id,
         count: usize,
     ) -> Result<Option<(Id, Vec<Id>)>, StoreError> {
-        let mut invocation = self.inner.page.key(self.entries_key(user));
-        invocation.key(self.meta_key(user)).arg(before).arg(count);
+        let mut invocation = self.on_user(&self.inner.page, user);
+        invocation.arg(before).arg(count);
         self.run("reading a timeline", async |c| {
             invocation.invoke_async::<Option<(Id, Vec<Id>)>>(c).await
         })

@@ -378,10 +378,10 @@ impl PostgresStore {
                 let authors: Vec<i64> = kept.iter().map(|(_, author)| *author).collect();
                 tx.execute(sql::INSERT_ENTRIES, &[&users, &photos, &authors])
                     .await?;
-                if newest.len() > cap
-                    && let Some((oldest_kept, _)) = kept.last()
+                if let Some(raise) =
+                    boundary_below(newest.len(), cap, kept.last().map(|(photo, _)| *photo))
                 {
-                    tx.execute(sql::RAISE_COMPLETE_ABOVE, &[&user, &(oldest_kept - 1)])
+                    tx.execute(sql::RAISE_COMPLETE_ABOVE, &[&user, &raise])
                         .await?;
                 }
                 Ok(())
@@ -436,27 +436,46 @@ async fn merge_followee(
     {
         return Ok(());
     }
-    let k = settings.follow_merge();
-    let newest: Vec<i64> = tx
-        .query(sql::NEWEST_OF_AUTHOR, &[&followee, &(k as i64 + 1)])
-        .await?
-        .iter()
-        .map(|row| column(row, 0))
-        .collect::<Result<_, _>>()?;
-    let merged = &newest[..newest.len().min(k)];
+    let (merged, raise) = followee_merge(tx, followee, settings).await?;
     let users = vec![follower; merged.len()];
     let authors = vec![followee; merged.len()];
     tx.execute(sql::INSERT_ENTRIES, &[&users, &merged, &authors])
         .await?;
     tx.execute(sql::TRIM_TO_CAP, &[&vec![follower], &(settings.cap as i32)])
         .await?;
-    if newest.len() > k
-        && let Some(kth) = merged.last()
-    {
-        tx.execute(sql::RAISE_COMPLETE_ABOVE, &[&follower, &(kth - 1)])
+    if let Some(raise) = raise {
+        tx.execute(sql::RAISE_COMPLETE_ABOVE, &[&follower, &raise])
             .await?;
     }
     Ok(())
+}
+
+/// What a new follow merges: the followee's newest `follow_merge` photos
+/// (locked against deletion until the transaction ends), and the boundary
+/// the timeline is exact above afterwards when the followee has more.
+pub(super) async fn followee_merge(
+    tx: &Tx<'_>,
+    followee: i64,
+    settings: TimelineSettings,
+) -> Result<(Vec<i64>, Option<i64>), PgFailure> {
+    let k = settings.follow_merge();
+    let mut newest: Vec<i64> = tx
+        .query(sql::NEWEST_OF_AUTHOR, &[&followee, &(k as i64 + 1)])
+        .await?
+        .iter()
+        .map(|row| column(row, 0))
+        .collect::<Result<_, _>>()?;
+    let found = newest.len();
+    newest.truncate(k);
+    let raise = boundary_below(found, k, newest.last().copied());
+    Ok((newest, raise))
+}
+
+/// Of `found` newest photos read to keep at most `limit` (one more than
+/// the limit was asked for), whose oldest kept is `oldest_kept`: the
+/// boundary the kept ones are exact above, when some were left out.
+pub(super) fn boundary_below(found: usize, limit: usize, oldest_kept: Option<i64>) -> Option<i64> {
+    oldest_kept.filter(|_| found > limit).map(|id| id - 1)
 }
 
 /// Inserts `photo` by `author` into the timelines of `followers` (those
